@@ -1,0 +1,98 @@
+# connc: connectome-to-network compiler.  `make run` and `make test` do everything
+# on a fresh Debian 12 machine (missing packages are installed by .ci/install-deps).
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN     = -std=c11 -Wall -Wextra -Werror -pedantic
+PKGS     = libcjson zlib
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
+HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
+ifneq ($(HDF5_LIBS),)
+HDF5_DEF = -DCONNC_HAVE_HDF5
+endif
+CPPFLAGS = -Iinclude -Icommon -D_FILE_OFFSET_BITS=64 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HDF5_DEF) $(HDF5_CFLAGS)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz) $(HDF5_LIBS) -lm
+
+BUILD   ?= build
+BIN      = bin/connc
+LIB      = $(BUILD)/libconnc.a
+
+COMMON_SRC   = $(wildcard common/*.c)
+COMPILER_SRC = $(wildcard compiler/*.c)
+RUNTIME_SRC  = $(wildcard runtime/*.c)
+CLI_SRC      = $(wildcard cli/*.c)
+LIB_SRC      = $(COMMON_SRC) $(COMPILER_SRC) $(RUNTIME_SRC)
+LIB_OBJ      = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_mapping.o
+CLI_OBJ      = $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC     = $(wildcard tests/unit/test_*.c)
+UNIT_OBJ     = $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/harness.o
+UNIT_BIN     = $(BUILD)/unit_tests
+
+# Per-directory include paths keep compiler/ and runtime/ apart: each sees
+# only its own headers plus common/ (the shared container) and include/.
+$(BUILD)/compiler/%.o: EXTRA_INC = -Icompiler
+$(BUILD)/runtime/%.o:  EXTRA_INC = -Iruntime
+$(BUILD)/cli/%.o:      EXTRA_INC = -Icompiler -Iruntime -Icli
+$(BUILD)/tests/%.o:    EXTRA_INC = -Icompiler -Iruntime -Itests/unit
+
+.PHONY: all deps run test unit sanitize clean
+all: $(BIN)
+
+deps:
+	@sh .ci/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(EXTRA_INC) -MMD -MP -c $< -o $@
+
+# The built-in layer mapping is the shipped JSON file, embedded as a C string.
+$(BUILD)/gen/default_mapping.c: connectomes/mappings/bionic.json
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from $< */'; echo 'const char connc_default_mapping_json[] = {'; \
+	   od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; } > $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+# The unit-test registry is generated from the TEST(name) lines of the sources.
+$(BUILD)/tests/unit/registry.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^TEST(\([a-z0-9_]*\)).*/\1/p' $(UNIT_SRC) | \
+	  awk '{d=d "void test_" $$1 "(void);\n"; r=r "    {\"" $$1 "\", test_" $$1 "},\n"} \
+	       END {printf "%s#define TEST_LIST \\\n%s\n", d, r}' | sed 's/},$$/}, \\/' > $@
+$(BUILD)/tests/unit/harness.o: $(BUILD)/tests/unit/registry.h
+$(BUILD)/tests/unit/harness.o: EXTRA_INC = -Icompiler -Iruntime -Itests/unit -I$(BUILD)/tests/unit
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS)
+
+# The default job: compile the shipped calibrated column and show its summary.
+run: deps $(BIN)
+	./$(BIN) compile --cells connectomes/minnie65_v1_column_synth/cells.csv \
+	  --synapses connectomes/minnie65_v1_column_synth/synapses.csv.gz -o $(BUILD)/column.cir
+	./$(BIN) emit $(BUILD)/column.cir -o $(BUILD)/column.cnet
+	./$(BIN) inspect $(BUILD)/column.cnet
+
+test: deps $(BIN) $(UNIT_BIN)
+	@sh tests/run.sh $(BUILD)
+
+unit: $(UNIT_BIN)
+	@$(UNIT_BIN)
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: deps
+	$(MAKE) BUILD=build-san OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests
+	@CONNC=build-san/connc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+
+clean:
+	rm -rf build build-san bin
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

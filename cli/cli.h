@@ -1,0 +1,42 @@
+/* cli.h: shared pieces of the connc subcommands. */
+#ifndef CONNC_CLI_H
+#define CONNC_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* Exit codes (documented in README.md and `connc --help`). */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILURE_OTHER = 1,
+    EXIT_USAGE = 2,
+    EXIT_DATA = 3,      /* input data violates its format */
+    EXIT_IO = 4,
+    EXIT_CORRUPT = 5,   /* damaged or unsupported connc file */
+    EXIT_NETWORK = 6,
+    EXIT_LIMIT = 7,
+    EXIT_UNSUPPORTED = 8
+};
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+/* Prints "connc <cmd>: <last error>" on stderr and returns the exit code of status. */
+int cli_fail(const char *cmd, int status);
+/* Prints a usage error with a hint to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+/* Parses a whole decimal integer argument in [lo, hi]. */
+int cli_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+/* Reads a whole (small) text file into a NUL-terminated string; NULL on error (reported). */
+char *cli_read_text(const char *path);
+/* Resets getopt for a subcommand's own argv. */
+void cli_reset_getopt(void);
+
+int cmd_compile(int argc, char **argv);
+int cmd_emit(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

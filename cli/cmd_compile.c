@@ -1,0 +1,112 @@
+/* cmd_compile.c: `connc compile` - tables -> IR (BIONIC.md §1). */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "compile.h"
+#include "error.h"
+#include "progress.h"
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void help(void)
+{
+    printf("usage: connc compile --cells FILE --synapses FILE -o OUT.cir [options]\n\n"
+           "Derives laminar layers, count and synapse-size adjacency, inter- and intra-layer\n"
+           "masks and inhibition vectors from a cell-type table and a synapse table (CAVE\n"
+           "layouts; CSV, CSV.gz or JSON records) and writes them to a versioned IR file.\n\n"
+           "  --cells FILE         cell-type table (pt_root_id, cell_type, [pt_position...])\n"
+           "  --synapses FILE      synapse table (pre_pt_root_id, post_pt_root_id, [size])\n"
+           "  --mapping FILE       layer mapping JSON (default: built-in BioNIC A-D mapping)\n"
+           "  -o, --output FILE    IR file to write (atomically)\n"
+           "  --threshold N        mask entry where synapse count >= N (default 1)\n"
+           "  --autapses           keep self-connections in intra-layer masks\n"
+           "  --inhibition MODE    'synapses' (default): inhibitory synapse count per neuron;\n"
+           "                       'partners': distinct inhibitory presynaptic cells\n"
+           "  --skip-unknown       drop synapses whose cells are not in the cell table\n"
+           "                       (default: such a synapse is an error)\n"
+           "  --provenance FILE    JSON describing where the tables came from (recorded)\n"
+           "  -h, --help           this help\n");
+}
+
+typedef struct {
+    const char *cells, *synapses, *mapping, *out, *provenance;
+    compile_options opt;
+} compile_args;
+
+static int parse_args(int argc, char **argv, compile_args *a)
+{
+    static const struct option longopts[] = {
+        {"cells", required_argument, 0, 'c'}, {"synapses", required_argument, 0, 's'},
+        {"mapping", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
+        {"threshold", required_argument, 0, 't'}, {"autapses", no_argument, 0, 'A'},
+        {"inhibition", required_argument, 0, 'i'}, {"skip-unknown", no_argument, 0, 'U'},
+        {"provenance", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    compile_options_default(&a->opt);
+    int c;
+    long v;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a->cells = optarg; break;
+        case 's': a->synapses = optarg; break;
+        case 'm': a->mapping = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'p': a->provenance = optarg; break;
+        case 'A': a->opt.autapses = 1; break;
+        case 'U': a->opt.skip_unknown = 1; break;
+        case 't':
+            if (cli_int("compile", "--threshold", optarg, 1, 1000000, &v)) return EXIT_USAGE;
+            a->opt.threshold = (int)v;
+            break;
+        case 'i':
+            if (!strcmp(optarg, "synapses")) a->opt.inhibition = INHIBITION_SYNAPSES;
+            else if (!strcmp(optarg, "partners")) a->opt.inhibition = INHIBITION_PARTNERS;
+            else return cli_usage_error("compile", "--inhibition: expected 'synapses' or 'partners', got '%s'", optarg);
+            break;
+        case 'h': help(); return -1;
+        default: return cli_usage_error("compile", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("compile", "unexpected argument '%s'", argv[optind]);
+    if (!a->cells || !a->synapses || !a->out)
+        return cli_usage_error("compile", "--cells, --synapses and -o are required");
+    return EXIT_OK;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    compile_args a;
+    int prc = parse_args(argc, argv, &a);
+    if (prc) return prc < 0 ? EXIT_OK : prc;
+    mapping map;
+    cell_table cells;
+    synapse_list syn;
+    ir x;
+    char *prov = NULL;
+    memset(&map, 0, sizeof map);
+    memset(&cells, 0, sizeof cells);
+    memset(&syn, 0, sizeof syn);
+    memset(&x, 0, sizeof x);
+    double t0 = now_seconds();
+    int rc;
+    if (a.provenance && !(prov = cli_read_text(a.provenance))) {
+        rc = CONNC_ERR_IO;
+        goto fail;
+    }
+    a.opt.source_json = prov;
+    CHECK(a.mapping ? mapping_load(a.mapping, &map) : mapping_default(&map));
+    CHECK(cells_read(a.cells, &cells));
+    CHECK(synapses_read(a.synapses, &cells, a.opt.skip_unknown, &syn));
+    CHECK(compile_column(&cells, &syn, &map, &a.opt, &x));
+    CHECK(ir_write(&x, a.out));
+    log_info("compiled %zu cells and %zu synapses into %s in %.3f s", cells.n, syn.n, a.out, now_seconds() - t0);
+    if (connc_verbosity >= 1) summary_print(stdout, x.meta, "ir");
+fail:
+    free(prov);
+    ir_free(&x);
+    synapses_free(&syn);
+    cells_free(&cells);
+    mapping_free(&map);
+    return rc < 0 ? cli_fail("compile", rc) : EXIT_OK;
+}

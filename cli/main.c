@@ -1,0 +1,67 @@
+/* main.c: `connc <subcommand> [options]`; dispatch and global options. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "connc.h"
+#include "progress.h"
+
+#include <string.h>
+
+static const subcommand commands[] = {
+    {"compile", cmd_compile, "cell + synapse tables -> layers, adjacency, masks, inhibition (.cir)"},
+    {"emit", cmd_emit, "IR (.cir) -> compiled network description (.cnet)"},
+    {"inspect", cmd_inspect, "summarise a .cir or .cnet file (--json for machines)"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: connc [-q|-v] <command> [options]\n"
+            "       connc --version | --help | <command> --help\n\n"
+            "connc compiles a connectome (MICrONS CAVE tables) into a trainable network.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\nglobal options:\n"
+            "  -q, --quiet    no progress or information lines\n"
+            "  -v, --verbose  more information lines\n\n"
+            "exit codes: 0 ok, 1 other failure, 2 usage, 3 bad input data, 4 I/O error,\n"
+            "            5 damaged or unsupported connc file, 6 network, 7 limit exceeded,\n"
+            "            8 feature not built in\n");
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--version")) {
+            printf("connc %s\n", CONNC_VERSION_STRING);
+            return EXIT_OK;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) connc_verbosity = 0;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) connc_verbosity = 2;
+        else {
+            fprintf(stderr, "connc: unknown option '%s' (see 'connc --help')\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[i], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    for (size_t c = 0; c < NCOMMANDS; c++)
+        if (!strcmp(argv[i], commands[c].name)) {
+            cli_reset_getopt();
+            return commands[c].run(argc - i, argv + i);
+        }
+    fprintf(stderr, "connc: unknown command '%s' (see 'connc --help')\n", argv[i]);
+    return EXIT_USAGE;
+}

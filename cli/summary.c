@@ -1,0 +1,86 @@
+/* summary.c: print layers, projections, inhibition and provenance. */
+#include "summary.h"
+
+#include <cJSON.h>
+#include <string.h>
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+static void print_layers(FILE *out, const cJSON *layers)
+{
+    fprintf(out, "layers:\n  %-6s %7s  %-28s %12s %8s %8s\n", "name", "neurons", "cell types", "inh. total", "inh. max", "inh. >0");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, layers) {
+        char types[128] = "";
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(l, "cell_types")) {
+            if (cJSON_IsString(t) && strlen(types) + strlen(t->valuestring) + 2 < sizeof types) {
+                if (types[0]) strcat(types, ",");
+                strcat(types, t->valuestring);
+            }
+        }
+        const cJSON *inh = cJSON_GetObjectItemCaseSensitive(l, "inhibition");
+        fprintf(out, "  %-6s %7.0f  %-28s %12.0f %8.0f %8.0f\n", str(l, "name"), num(l, "size"), types,
+                num(inh, "total"), num(inh, "max"), num(inh, "nonzero"));
+    }
+}
+
+static void print_projections(FILE *out, const cJSON *projections)
+{
+    fprintf(out, "projections (rows = post, cols = pre):\n  %-6s %-6s %-6s %11s %9s %9s %9s\n", "from", "to", "kind", "shape",
+            "nnz", "density", "synapses");
+    const cJSON *p;
+    cJSON_ArrayForEach(p, projections) {
+        char shape[32];
+        snprintf(shape, sizeof shape, "%.0fx%.0f", num(p, "rows"), num(p, "cols"));
+        fprintf(out, "  %-6s %-6s %-6s %11s %9.0f %9.4f %9.0f\n", str(p, "from"), str(p, "to"), str(p, "kind"), shape,
+                num(p, "nnz"), num(p, "density"), num(p, "synapses"));
+    }
+}
+
+static void print_source(FILE *out, const cJSON *src)
+{
+    if (!cJSON_IsObject(src)) {
+        fprintf(out, "source: not recorded\n");
+        return;
+    }
+    fprintf(out, "source:");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, src) {
+        if (cJSON_IsString(e)) fprintf(out, " %s=%s", e->string, e->valuestring);
+        else if (cJSON_IsNumber(e)) fprintf(out, " %s=%.17g", e->string, e->valuedouble);
+        else if (cJSON_IsBool(e)) fprintf(out, " %s=%s", e->string, cJSON_IsTrue(e) ? "true" : "false");
+    }
+    fprintf(out, "\n");
+}
+
+void summary_print(FILE *out, const char *meta_json, const char *kind)
+{
+    cJSON *m = cJSON_Parse(meta_json);
+    if (!m) {
+        fprintf(out, "(metadata is not valid JSON)\n");
+        return;
+    }
+    const cJSON *cells = cJSON_GetObjectItemCaseSensitive(m, "cells");
+    const cJSON *syn = cJSON_GetObjectItemCaseSensitive(m, "synapses");
+    fprintf(out, "%s %s (connc %s)\n", strcmp(kind, "ir") == 0 ? "IR" : "network", str(m, "schema"), str(m, "connc_version"));
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "model")))
+        fprintf(out, "model: %s, %0.f trainable parameters (masked entries excluded)\n", str(m, "model"), num(m, "parameters"));
+    print_source(out, cJSON_GetObjectItemCaseSensitive(m, "source"));
+    if (cells)
+        fprintf(out, "cells: %.0f (%.0f in layers, %.0f inhibitory); synapses: %.0f in the column, %.0f connections\n",
+                num(cells, "count"), num(cells, "in_layers"), num(cells, "inhibitory"), num(syn, "in_column"), num(syn, "connections"));
+    print_layers(out, cJSON_GetObjectItemCaseSensitive(m, "layers"));
+    print_projections(out, cJSON_GetObjectItemCaseSensitive(m, "projections"));
+    cJSON_Delete(m);
+}

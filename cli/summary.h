@@ -1,0 +1,10 @@
+/* summary.h: human-readable summary of a .cir / .cnet metadata block. */
+#ifndef CONNC_SUMMARY_H
+#define CONNC_SUMMARY_H
+
+#include <stdio.h>
+
+/* kind: "ir" or "network". */
+void summary_print(FILE *out, const char *meta_json, const char *kind);
+
+#endif

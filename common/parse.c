@@ -1,0 +1,92 @@
+/* parse.c: strict field parsing (see parse.h). */
+#include "parse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+strview sv_trim(strview s)
+{
+    while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) { s.p++; s.n--; }
+    while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r')) s.n--;
+    return s;
+}
+
+int sv_eq(strview s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.p && s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+int sv_is_missing(strview s)
+{
+    s = sv_trim(s);
+    return s.p == NULL || s.n == 0 || sv_eq(s, "nan") || sv_eq(s, "NaN") ||
+           sv_eq(s, "null") || sv_eq(s, "None");
+}
+
+int parse_u64(strview s, uint64_t *out)
+{
+    s = sv_trim(s);
+    if (!s.p || s.n == 0) return -1;
+    size_t i = (s.p[0] == '+') ? 1 : 0;
+    if (i == s.n) return -1;
+    uint64_t v = 0;
+    for (; i < s.n; i++) {
+        unsigned d = (unsigned char)s.p[i] - '0';
+        if (d > 9) return -1;
+        if (v > (UINT64_MAX - d) / 10) return -2;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_i64(strview s, int64_t *out)
+{
+    s = sv_trim(s);
+    int neg = s.n > 0 && s.p[0] == '-';
+    if (neg) { s.p++; s.n--; }
+    uint64_t u;
+    int rc = parse_u64(s, &u);
+    if (rc) return rc;
+    if (u > (uint64_t)INT64_MAX + (uint64_t)neg) return -2;
+    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+    return 0;
+}
+
+int parse_f64(strview s, double *out)
+{
+    char buf[64];
+    s = sv_trim(s);
+    if (!s.p || s.n == 0 || s.n >= sizeof buf) return -1;
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+            return -1;
+    }
+    memcpy(buf, s.p, s.n);
+    buf[s.n] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end != buf + s.n) return -1;
+    if (!isfinite(v)) return -2;
+    *out = v;
+    return 0;
+}
+
+const char *sv_show(strview s, char *buf, size_t cap)
+{
+    if (!s.p) {
+        snprintf(buf, cap, "null");
+        return buf;
+    }
+    size_t n = s.n < cap - 1 ? s.n : cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        buf[i] = (c >= 32 && c < 127) ? (char)c : '?';
+    }
+    buf[n] = '\0';
+    return buf;
+}

@@ -1,0 +1,86 @@
+/* adjacency.c: bucket synapses by postsynaptic cell, then sort and merge
+ * each row (O(nsyn) plus short per-row sorts). */
+#include "adjacency.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int32_t pre;
+    float size;
+} syn_entry;
+
+/* Sorting by (pre, size) makes every sum of sizes run in one fixed order,
+ * so the IR is byte-identical whatever order the table's rows came in. */
+static int cmp_entry(const void *a, const void *b)
+{
+    const syn_entry *x = a, *y = b;
+    if (x->pre != y->pre) return x->pre < y->pre ? -1 : 1;
+    return (x->size > y->size) - (x->size < y->size);
+}
+
+static int alloc_adjacency(adjacency *a, int64_t n, size_t cap, int with_size)
+{
+    a->n = n;
+    a->indptr = calloc((size_t)n + 1, sizeof *a->indptr);
+    a->indices = malloc((cap ? cap : 1) * sizeof *a->indices);
+    a->count = malloc((cap ? cap : 1) * sizeof *a->count);
+    a->size = with_size ? malloc((cap ? cap : 1) * sizeof *a->size) : NULL;
+    if (!a->indptr || !a->indices || !a->count || (with_size && !a->size))
+        return err_set(CONNC_ERR_NOMEM, "out of memory for the adjacency");
+    return CONNC_OK;
+}
+
+/* Merges the sorted entries of one row into (pre, count, size) triples. */
+static void merge_row(const syn_entry *e, size_t m, adjacency *a)
+{
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        double sum = 0;
+        while (j < m && e[j].pre == e[i].pre) sum += e[j++].size;
+        a->indices[a->nnz] = e[i].pre;
+        a->count[a->nnz] = (int32_t)(j - i);
+        if (a->size) a->size[a->nnz] = sum;
+        a->nnz++;
+        i = j;
+    }
+}
+
+int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *post,
+                    const float *size, adjacency *a)
+{
+    memset(a, 0, sizeof *a);
+    int64_t *start = calloc((size_t)n + 1, sizeof *start);
+    syn_entry *bucket = malloc((nsyn ? nsyn : 1) * sizeof *bucket);
+    int rc = (start && bucket) ? alloc_adjacency(a, n, nsyn, size != NULL)
+                               : err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", nsyn);
+    if (rc < 0) goto done;
+    for (size_t s = 0; s < nsyn; s++) start[post[s] + 1]++;
+    for (int64_t r = 0; r < n; r++) start[r + 1] += start[r];
+    for (size_t s = 0; s < nsyn; s++)
+        bucket[start[post[s]]++] = (syn_entry){pre[s], size ? size[s] : 0.0f};
+    for (int64_t r = n; r > 0; r--) start[r] = start[r - 1]; /* undo the scatter's advance */
+    start[0] = 0;
+    for (int64_t r = 0; r < n; r++) {
+        syn_entry *e = bucket + start[r];
+        size_t m = (size_t)(start[r + 1] - start[r]);
+        qsort(e, m, sizeof *e, cmp_entry);
+        merge_row(e, m, a);
+        a->indptr[r + 1] = a->nnz;
+    }
+done:
+    free(start);
+    free(bucket);
+    if (rc < 0) adjacency_free(a);
+    return rc;
+}
+
+void adjacency_free(adjacency *a)
+{
+    free(a->indptr);
+    free(a->indices);
+    free(a->count);
+    free(a->size);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,420 @@
+/* compile.c: derive layers, adjacency, masks and inhibition (BIONIC.md §1)
+ * and describe them in the IR metadata. */
+#define _POSIX_C_SOURCE 200809L
+#include "compile.h"
+#include "error.h"
+#include "sha256.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+void compile_options_default(compile_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threshold = 1;
+    o->inhibition = INHIBITION_SYNAPSES;
+}
+
+/* Everything a compiled IR owns. */
+typedef struct {
+    uint64_t *root_id;
+    int32_t *layer, *type;
+    uint8_t *inhibitory;
+    double *position;
+    char **types;            /* canonical types, sorted (borrowed strings) */
+    size_t ntypes;
+    adjacency adj;
+    mask *inter, *intra;
+    int32_t **inhibition;
+    size_t nlayers;
+} storage;
+
+static void storage_free(void *p)
+{
+    storage *s = p;
+    if (!s) return;
+    free(s->root_id);
+    free(s->layer);
+    free(s->type);
+    free(s->inhibitory);
+    free(s->position);
+    free(s->types);
+    adjacency_free(&s->adj);
+    for (size_t l = 0; l < s->nlayers; l++) {
+        if (s->inter) mask_free(&s->inter[l]);
+        if (s->intra) mask_free(&s->intra[l]);
+        if (s->inhibition) free(s->inhibition[l]);
+    }
+    free(s->inter);
+    free(s->intra);
+    free(s->inhibition);
+    free(s);
+}
+
+/* ------------------------------------------------------------ cell order */
+
+typedef struct {
+    int32_t layer;
+    uint64_t root;
+    int32_t row;
+} order_key;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    if (x->layer != y->layer) return x->layer < y->layer ? -1 : 1;
+    return (x->root > y->root) - (x->root < y->root);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Canonical (alias-resolved) type names, sorted, and each table type's index among them. */
+static int canonical_types(const cell_table *c, const mapping *m, storage *s, int32_t *canon_of)
+{
+    s->types = calloc(c->ntypes ? c->ntypes : 1, sizeof *s->types);
+    if (!s->types) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->ntypes; i++) {
+        const char *t = mapping_canonical(m, c->types[i]);
+        size_t k = 0;
+        while (k < s->ntypes && strcmp(s->types[k], t) != 0) k++;
+        if (k == s->ntypes) s->types[s->ntypes++] = (char *)t;
+    }
+    qsort(s->types, s->ntypes, sizeof *s->types, cmp_str);
+    for (size_t i = 0; i < c->ntypes; i++) {
+        const char *t = mapping_canonical(m, c->types[i]);
+        for (size_t k = 0; k < s->ntypes; k++)
+            if (strcmp(s->types[k], t) == 0) canon_of[i] = (int32_t)k;
+    }
+    return CONNC_OK;
+}
+
+/* Orders cells by (layer, root id) and fills the per-cell arrays; newpos[r]
+ * is the IR index of table row r. */
+static int order_cells(const cell_table *c, const mapping *m, storage *s, int32_t *newpos)
+{
+    size_t n = c->n;
+    int rc = CONNC_OK;
+    int32_t *canon_of = calloc(c->ntypes ? c->ntypes : 1, sizeof *canon_of);
+    order_key *k = malloc(n * sizeof *k);
+    s->root_id = malloc(n * sizeof *s->root_id);
+    s->layer = malloc(n * sizeof *s->layer);
+    s->type = malloc(n * sizeof *s->type);
+    s->inhibitory = malloc(n);
+    s->position = c->pos ? malloc(3 * n * sizeof *s->position) : NULL;
+    if (!canon_of || !k || !s->root_id || !s->layer || !s->type || !s->inhibitory || (c->pos && !s->position)) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory ordering %zu cells", n);
+        goto done;
+    }
+    CHECK(canonical_types(c, m, s, canon_of));
+    for (size_t r = 0; r < n; r++) {
+        int layer = mapping_layer_of(m, s->types[canon_of[c->type[r]]]);
+        k[r] = (order_key){layer < 0 ? (int32_t)m->nlayers : layer, c->root_id[r], (int32_t)r};
+    }
+    qsort(k, n, sizeof *k, cmp_order);
+    for (size_t i = 0; i < n; i++) {
+        int32_t r = k[i].row;
+        const char *t = s->types[canon_of[c->type[r]]];
+        newpos[r] = (int32_t)i;
+        s->root_id[i] = c->root_id[r];
+        s->layer[i] = k[i].layer < (int32_t)m->nlayers ? k[i].layer : -1;
+        s->type[i] = canon_of[c->type[r]];
+        s->inhibitory[i] = (uint8_t)mapping_is_inhibitory(m, t);
+        if (s->position) memcpy(&s->position[3 * i], &c->pos[3 * r], 3 * sizeof(double));
+    }
+fail:
+done:
+    free(canon_of);
+    free(k);
+    return rc;
+}
+
+/* ------------------------------------------------------------ adjacency */
+
+static int build_adjacency(const synapse_list *syn, const int32_t *newpos, int64_t n, storage *s)
+{
+    int32_t *pre = malloc((syn->n ? syn->n : 1) * sizeof *pre);
+    int32_t *post = malloc((syn->n ? syn->n : 1) * sizeof *post);
+    int rc = CONNC_OK;
+    if (!pre || !post) rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", syn->n);
+    for (size_t i = 0; rc == CONNC_OK && i < syn->n; i++) {
+        pre[i] = newpos[syn->pre[i]];
+        post[i] = newpos[syn->post[i]];
+    }
+    if (rc == CONNC_OK) rc = adjacency_build(n, syn->n, pre, post, syn->size, &s->adj);
+    free(pre);
+    free(post);
+    return rc;
+}
+
+/* Layer ranges follow from the cell order: layer l is one contiguous run. */
+static int layer_ranges(const storage *s, int64_t n, const mapping *m, ir *x)
+{
+    x->nlayers = m->nlayers;
+    x->layers = calloc(m->nlayers, sizeof *x->layers);
+    if (!x->layers) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    int64_t i = 0;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        ir_layer *L = &x->layers[l];
+        strcpy(L->name, m->layers[l].name);
+        L->offset = i;
+        while (i < n && s->layer[i] == (int32_t)l) i++;
+        L->size = i - L->offset;
+        if (L->size == 0)
+            return err_set(CONNC_ERR_FORMAT, "layer '%s' has no cells: no cell of type %s%s in the cell table", L->name,
+                           m->layers[l].types[0], m->layers[l].ntypes > 1 ? " (or its other types)" : "");
+    }
+    return CONNC_OK;
+}
+
+static void view_mask(const mask *m, ir_pattern *p)
+{
+    *p = (ir_pattern){m->nrows, m->ncols, m->nnz, m->indptr, m->indices};
+}
+
+static int build_layers(storage *s, const compile_options *o, ir *x)
+{
+    size_t L = x->nlayers;
+    s->nlayers = L;
+    s->inter = calloc(L, sizeof *s->inter);
+    s->intra = calloc(L, sizeof *s->intra);
+    s->inhibition = calloc(L, sizeof *s->inhibition);
+    if (!s->inter || !s->intra || !s->inhibition) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    for (size_t l = 0; l < L; l++) {
+        ir_layer *y = &x->layers[l];
+        if (l > 0) {
+            const ir_layer *prev = &x->layers[l - 1];
+            TRY(mask_extract(&s->adj, y->offset, y->size, prev->offset, prev->size, o->threshold, 0, &s->inter[l]));
+            view_mask(&s->inter[l], &y->inter);
+        }
+        TRY(mask_extract(&s->adj, y->offset, y->size, y->offset, y->size, o->threshold, !o->autapses, &s->intra[l]));
+        view_mask(&s->intra[l], &y->intra);
+        if (!(s->inhibition[l] = malloc((size_t)y->size * sizeof(int32_t))))
+            return err_set(CONNC_ERR_NOMEM, "out of memory");
+        inhibition_vector(&s->adj, s->inhibitory, y->offset, y->size, o->inhibition, s->inhibition[l]);
+        y->inhibition = s->inhibition[l];
+    }
+    return CONNC_OK;
+}
+
+/* ------------------------------------------------------------ metadata */
+
+static void hash_array(sha256_ctx *h, const void *p, size_t n) { if (p) sha256_update(h, p, n); }
+
+/* Content checksums over the parsed data (not the file bytes), so the same
+ * tables as CSV, gzip or JSON, in any row order, give the same IR. */
+static void content_sums(const ir *x, const storage *s, char cells_hex[65], char syn_hex[65])
+{
+    sha256_ctx h;
+    sha256_init(&h);
+    hash_array(&h, x->root_id, (size_t)x->ncells * 8);
+    hash_array(&h, x->type, (size_t)x->ncells * 4);
+    for (size_t t = 0; t < s->ntypes; t++) hash_array(&h, s->types[t], strlen(s->types[t]) + 1);
+    hash_array(&h, x->position, x->position ? (size_t)x->ncells * 24 : 0);
+    sha256_final_hex(&h, cells_hex);
+    sha256_init(&h);
+    hash_array(&h, x->adj.indptr, (size_t)(x->ncells + 1) * 8);
+    hash_array(&h, x->adj.indices, (size_t)x->adj.nnz * 4);
+    hash_array(&h, x->count, (size_t)x->adj.nnz * 4);
+    hash_array(&h, x->size, x->size ? (size_t)x->adj.nnz * 8 : 0);
+    sha256_final_hex(&h, syn_hex);
+}
+
+static int64_t block_synapses(const ir *x, int64_t r0, int64_t nr, int64_t c0, int64_t nc, int drop_diag)
+{
+    int64_t sum = 0;
+    for (int64_t r = r0; r < r0 + nr; r++)
+        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++) {
+            int64_t c = x->adj.indices[e];
+            if (c >= c0 && c < c0 + nc && !(drop_diag && c == r)) sum += x->count[e];
+        }
+    return sum;
+}
+
+static cJSON *projection_json(const ir *x, const ir_layer *from, const ir_layer *to, const ir_pattern *p,
+                              const char *kind, int drop_diag)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "from", from->name);
+    cJSON_AddStringToObject(o, "to", to->name);
+    cJSON_AddStringToObject(o, "kind", kind);
+    cJSON_AddNumberToObject(o, "rows", (double)p->nrows);
+    cJSON_AddNumberToObject(o, "cols", (double)p->ncols);
+    cJSON_AddNumberToObject(o, "nnz", (double)p->nnz);
+    double pairs = (double)p->nrows * (double)p->ncols - (drop_diag ? (double)p->nrows : 0);
+    cJSON_AddNumberToObject(o, "density", pairs > 0 ? (double)p->nnz / pairs : 0);
+    cJSON_AddNumberToObject(o, "synapses", (double)block_synapses(x, to->offset, to->size, from->offset, from->size, drop_diag));
+    return o;
+}
+
+static cJSON *layers_json(const ir *x, const mapping *m, const compile_options *o)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t l = 0; l < x->nlayers; l++) {
+        const ir_layer *y = &x->layers[l];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", y->name);
+        cJSON_AddNumberToObject(j, "offset", (double)y->offset);
+        cJSON_AddNumberToObject(j, "size", (double)y->size);
+        cJSON_AddItemToObject(j, "cell_types", cJSON_CreateStringArray((const char *const *)m->layers[l].types,
+                                                                       (int)m->layers[l].ntypes));
+        int64_t total = 0, max = 0, nonzero = 0;
+        for (int64_t i = 0; i < y->size; i++) {
+            total += y->inhibition[i];
+            if (y->inhibition[i] > max) max = y->inhibition[i];
+            nonzero += y->inhibition[i] > 0;
+        }
+        cJSON *inh = cJSON_AddObjectToObject(j, "inhibition");
+        cJSON_AddStringToObject(inh, "mode", o->inhibition == INHIBITION_SYNAPSES ? "synapses" : "partners");
+        cJSON_AddNumberToObject(inh, "total", (double)total);
+        cJSON_AddNumberToObject(inh, "max", (double)max);
+        cJSON_AddNumberToObject(inh, "nonzero", (double)nonzero);
+        cJSON_AddItemToArray(arr, j);
+    }
+    return arr;
+}
+
+static cJSON *projections_json(const ir *x, const compile_options *o)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t l = 0; l < x->nlayers; l++) {
+        if (l > 0) cJSON_AddItemToArray(arr, projection_json(x, &x->layers[l - 1], &x->layers[l], &x->layers[l].inter, "inter", 0));
+        cJSON_AddItemToArray(arr, projection_json(x, &x->layers[l], &x->layers[l], &x->layers[l].intra, "intra", !o->autapses));
+    }
+    return arr;
+}
+
+/* Synapse counts between canonical types, rows = presynaptic type. */
+static cJSON *type_matrix_json(const ir *x, const storage *s)
+{
+    size_t T = s->ntypes;
+    int64_t *m = calloc(T ? T * T : 1, sizeof *m);
+    if (!m) return NULL;
+    for (int64_t r = 0; r < x->ncells; r++)
+        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++)
+            m[(size_t)x->type[x->adj.indices[e]] * T + (size_t)x->type[r]] += x->count[e];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "types", cJSON_CreateStringArray((const char *const *)s->types, (int)T));
+    cJSON *rows = cJSON_AddArrayToObject(o, "counts");
+    for (size_t i = 0; i < T; i++) {
+        cJSON *row = cJSON_CreateArray();
+        for (size_t j = 0; j < T; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)m[i * T + j]));
+        cJSON_AddItemToArray(rows, row);
+    }
+    free(m);
+    return o;
+}
+
+static cJSON *cells_json(const ir *x, const storage *s, const cell_table *c, const char *hex)
+{
+    cJSON *o = cJSON_CreateObject();
+    int64_t inh = 0, in_layers = 0;
+    int64_t *per_type = calloc(s->ntypes ? s->ntypes : 1, sizeof *per_type);
+    for (int64_t i = 0; i < x->ncells; i++) {
+        inh += x->inhibitory[i];
+        in_layers += x->layer[i] >= 0;
+        if (per_type) per_type[x->type[i]]++;
+    }
+    cJSON_AddNumberToObject(o, "count", (double)x->ncells);
+    cJSON_AddNumberToObject(o, "in_layers", (double)in_layers);
+    cJSON_AddNumberToObject(o, "inhibitory", (double)inh);
+    cJSON_AddItemToObject(o, "types", cJSON_CreateStringArray((const char *const *)s->types, (int)s->ntypes));
+    cJSON *tc = cJSON_AddObjectToObject(o, "type_counts");
+    for (size_t t = 0; per_type && t < s->ntypes; t++) cJSON_AddNumberToObject(tc, s->types[t], (double)per_type[t]);
+    cJSON_AddBoolToObject(o, "has_positions", x->position != NULL);
+    cJSON_AddStringToObject(o, "position_units", "voxels (4 x 4 x 40 nm)");
+    cJSON_AddNumberToObject(o, "skipped_no_root", (double)c->skipped_no_root);
+    cJSON_AddNumberToObject(o, "skipped_invalid", (double)c->skipped_invalid);
+    cJSON_AddStringToObject(o, "content_sha256", hex);
+    free(per_type);
+    return o;
+}
+
+static cJSON *synapses_json(const ir *x, const synapse_list *syn, const char *hex)
+{
+    cJSON *o = cJSON_CreateObject();
+    int64_t autapses = 0;
+    for (int64_t r = 0; r < x->ncells; r++)
+        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++)
+            if (x->adj.indices[e] == r) autapses += x->count[e];
+    cJSON_AddNumberToObject(o, "rows", (double)syn->rows);
+    cJSON_AddNumberToObject(o, "in_column", (double)syn->n);
+    cJSON_AddNumberToObject(o, "skipped_unknown", (double)syn->skipped_unknown);
+    cJSON_AddNumberToObject(o, "skipped_invalid", (double)syn->skipped_invalid);
+    cJSON_AddNumberToObject(o, "autapses", (double)autapses);
+    cJSON_AddNumberToObject(o, "connections", (double)x->adj.nnz);
+    cJSON_AddBoolToObject(o, "has_size", x->size != NULL);
+    cJSON_AddStringToObject(o, "size_units", "cleft voxels (4 x 4 x 40 nm)");
+    cJSON_AddStringToObject(o, "content_sha256", hex);
+    return o;
+}
+
+static int build_metadata(ir *x, const storage *s, const cell_table *c, const synapse_list *syn,
+                          const mapping *m, const compile_options *o)
+{
+    char cells_hex[65], syn_hex[65];
+    content_sums(x, s, cells_hex, syn_hex);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", IR_SCHEMA);
+    cJSON_AddStringToObject(root, "connc_version", CONNC_VERSION_STRING);
+    cJSON_AddStringToObject(root, "orientation", "rows = postsynaptic cell, columns = presynaptic cell");
+    cJSON *src = o->source_json ? cJSON_Parse(o->source_json) : cJSON_CreateNull();
+    if (!src) {
+        cJSON_Delete(root);
+        return err_set(CONNC_ERR_FORMAT, "--provenance: not valid JSON");
+    }
+    cJSON_AddItemToObject(root, "source", src);
+    cJSON_AddItemToObject(root, "mapping", cJSON_Parse(m->json));
+    cJSON *opt = cJSON_AddObjectToObject(root, "options");
+    cJSON_AddNumberToObject(opt, "threshold", o->threshold);
+    cJSON_AddBoolToObject(opt, "autapses", o->autapses);
+    cJSON_AddStringToObject(opt, "inhibition", o->inhibition == INHIBITION_SYNAPSES ? "synapses" : "partners");
+    cJSON_AddBoolToObject(opt, "skip_unknown", o->skip_unknown);
+    cJSON_AddItemToObject(root, "cells", cells_json(x, s, c, cells_hex));
+    cJSON_AddItemToObject(root, "synapses", synapses_json(x, syn, syn_hex));
+    cJSON_AddItemToObject(root, "layers", layers_json(x, m, o));
+    cJSON_AddItemToObject(root, "projections", projections_json(x, o));
+    cJSON_AddItemToObject(root, "type_matrix", type_matrix_json(x, s));
+    x->meta = cJSON_Print(root);
+    cJSON_Delete(root);
+    return x->meta ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory for metadata");
+}
+
+/* ------------------------------------------------------------ driver */
+
+int compile_column(const cell_table *c, const synapse_list *syn, const mapping *m,
+                   const compile_options *o, ir *x)
+{
+    memset(x, 0, sizeof *x);
+    if (o->threshold < 1) return err_set(CONNC_ERR_USAGE, "--threshold must be >= 1");
+    storage *s = calloc(1, sizeof *s);
+    int32_t *newpos = malloc(c->n * sizeof *newpos);
+    int rc;
+    if (!s || !newpos) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    x->storage = s;
+    x->storage_free = storage_free;
+    CHECK(order_cells(c, m, s, newpos));
+    x->ncells = (int64_t)c->n;
+    x->root_id = s->root_id;
+    x->layer = s->layer;
+    x->type = s->type;
+    x->inhibitory = s->inhibitory;
+    x->position = s->position;
+    CHECK(build_adjacency(syn, newpos, x->ncells, s));
+    x->adj = (ir_pattern){s->adj.n, s->adj.n, s->adj.nnz, s->adj.indptr, s->adj.indices};
+    x->count = s->adj.count;
+    x->size = s->adj.size;
+    CHECK(layer_ranges(s, x->ncells, m, x));
+    CHECK(build_layers(s, o, x));
+    CHECK(build_metadata(x, s, c, syn, m, o));
+    free(newpos);
+    return CONNC_OK;
+fail:
+    if (!x->storage) free(s);
+    free(newpos);
+    ir_free(x);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* synapses.h: the synapse table (CAVE layout, PROTOCOL.md §9.1), read as a
+ * stream and mapped onto the cells of a cell table.
+ *
+ * Required columns: pre_pt_root_id, post_pt_root_id.  Optional: size (cleft
+ * voxels, >= 0), valid.  Other columns (id, positions, supervoxels) are ignored.
+ */
+#ifndef CONNC_SYNAPSES_H
+#define CONNC_SYNAPSES_H
+
+#include "cells.h"
+
+typedef struct {
+    size_t n;
+    int32_t *pre, *post;     /* row indices into the cell table */
+    float *size;             /* NULL when the table has no size column */
+    uint64_t rows;           /* data rows read */
+    uint64_t skipped_unknown;/* rows with a cell outside the table (only with skip_unknown) */
+    uint64_t skipped_invalid;/* rows with valid = false */
+} synapse_list;
+
+/* skip_unknown: drop synapses whose pre or post cell is not in `cells`
+ * instead of failing (for whole-volume tables). */
+int synapses_read(const char *path, const cell_table *cells, int skip_unknown, synapse_list *out);
+void synapses_free(synapse_list *s);
+
+#endif
