@@ -38,5 +38,7 @@ void cli_reset_getopt(void);
 int cmd_compile(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 #endif

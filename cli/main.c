@@ -7,9 +7,11 @@
 #include <string.h>
 
 static const subcommand commands[] = {
+    {"synth", cmd_synth, "generate a synthetic column from type-level statistics (null models)"},
     {"compile", cmd_compile, "cell + synapse tables -> layers, adjacency, masks, inhibition (.cir)"},
     {"emit", cmd_emit, "IR (.cir) -> compiled network description (.cnet)"},
     {"inspect", cmd_inspect, "summarise a .cir or .cnet file (--json for machines)"},
+    {"export", cmd_export, "write masks and adjacency as npz, npy, mtx, csv or SONATA"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
