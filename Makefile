@@ -5,14 +5,14 @@ CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -pedantic
-PKGS     = libcjson zlib
+PKGS     = libcjson zlib openblas
 HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
 ifneq ($(HDF5_LIBS),)
 HDF5_DEF = -DCONNC_HAVE_HDF5
 endif
 CPPFLAGS = -Iinclude -Icommon -D_FILE_OFFSET_BITS=64 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HDF5_DEF) $(HDF5_CFLAGS)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz) $(HDF5_LIBS) -lm
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz -lopenblas) $(HDF5_LIBS) -lm
 
 BUILD   ?= build
 BIN      = bin/connc
@@ -72,6 +72,23 @@ $(BUILD)/tests/unit/harness.o: EXTRA_INC = -Icompiler -Iruntime -Itests/unit -I$
 $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS)
 
+# Gradient checks: the runtime's kernels again, in double precision
+# (-DCONNC_REAL_DOUBLE), against central differences (tests/gradcheck).
+F64_SRC      = $(RUNTIME_SRC) $(wildcard tests/gradcheck/*.c) tests/unit/harness.c
+F64_OBJ      = $(F64_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o)
+F64_BIN      = $(BUILD)/gradcheck_tests
+$(BUILD)/f64/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -DCONNC_REAL_DOUBLE -Iruntime -Itests/unit -Itests/gradcheck -I$(BUILD)/f64 -MMD -MP -c $< -o $@
+$(BUILD)/f64/registry.h: $(wildcard tests/gradcheck/test_*.c)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^TEST(\([a-z0-9_]*\)).*/\1/p' $^ | \
+	  awk '{d=d "void test_" $$1 "(void);\n"; r=r "    {\"" $$1 "\", test_" $$1 "},\n"} \
+	       END {printf "%s#define TEST_LIST \\\n%s\n", d, r}' | sed 's/},$$/}, \\/' > $@
+$(BUILD)/f64/tests/unit/harness.o: $(BUILD)/f64/registry.h
+$(F64_BIN): $(F64_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The default job: compile the shipped calibrated column and show its summary.
 run: deps $(BIN)
 	./$(BIN) compile --cells connectomes/minnie65_v1_column_synth/cells.csv \
@@ -79,7 +96,7 @@ run: deps $(BIN)
 	./$(BIN) emit $(BUILD)/column.cir -o $(BUILD)/column.cnet
 	./$(BIN) inspect $(BUILD)/column.cnet
 
-test: deps $(BIN) $(UNIT_BIN)
+test: deps $(BIN) $(UNIT_BIN) $(F64_BIN)
 	@sh tests/run.sh $(BUILD)
 
 unit: $(UNIT_BIN)
@@ -89,10 +106,10 @@ unit: $(UNIT_BIN)
 sanitize: deps
 	$(MAKE) BUILD=build-san OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests
+	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests build-san/gradcheck_tests
 	@CONNC=build-san/connc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
 
 clean:
 	rm -rf build build-san bin
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(F64_OBJ:.o=.d)

@@ -21,6 +21,7 @@ run() {
 }
 
 run unit "$BUILD/unit_tests"
+run gradcheck "$BUILD/gradcheck_tests"
 for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
     run "e2e/$(basename "$t" .sh)" sh "$t"

@@ -1,0 +1,81 @@
+/* layers.h: forward and backward of every layer of BIONIC.md §2.
+ *
+ * Conventions: activations are batch-major (NCHW for images, [B, n] for
+ * vectors); weight gradients are ACCUMULATED (+=) so the caller zeroes them
+ * once per step; input gradients are written (=), and may be skipped by
+ * passing dx = NULL.  Each pair is plain code over `real` (real.h).
+ */
+#ifndef CONNC_LAYERS_H
+#define CONNC_LAYERS_H
+
+#include "real.h"
+
+#include <stdint.h>
+
+/* ---- conv2d.c: 3x3, stride 1, pad 1, via im2col + GEMM ---- */
+/* col: scratch of cin*9*h*w reals. */
+void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real *col,
+                     int B, int cin, int cout, int h, int wd);
+void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *col,
+                      int B, int cin, int cout, int h, int wd);
+
+/* ---- pool.c ---- */
+/* 2x2 max pooling, stride 2; arg stores the winning input index per output. */
+void maxpool2_forward(const real *x, real *y, int32_t *arg, int B, int c, int h, int w);
+void maxpool2_backward(const real *dy, const int32_t *arg, real *dx, int B, int c, int h, int w);
+/* Lateral inhibition (BIONIC.md §2.1): y = x - alpha * AvgPool3x3(x),
+ * stride 1, pad 1, padding not counted (count_include_pad=False). */
+void lateral_forward(const real *x, real *y, real alpha, int B, int c, int h, int w);
+void lateral_backward(const real *dy, real *dx, real alpha, int B, int c, int h, int w);
+
+/* ---- activation.c ---- */
+void relu_forward(const real *x, real *y, long n);
+/* dx = dy where y > 0 (in place allowed: dx == dy). */
+void relu_backward(const real *y, const real *dy, real *dx, long n);
+
+/* ---- attention.c (BIONIC.md §2.2, CBAM as the paper writes it) ---- */
+typedef struct {
+    real *z, *a1, *a2, *s;   /* [B,c], [B,hidden], [B,c], [B,c] saved by forward */
+} channel_attention_cache;
+void channel_attention_forward(const real *x, const real *w1, const real *b1, const real *w2, const real *b2,
+                               real *y, channel_attention_cache *k, int B, int c, int hidden, int hw);
+void channel_attention_backward(const real *x, const real *w1, const real *w2, const real *dy,
+                                const channel_attention_cache *k, real *dx, real *dw1, real *db1, real *dw2,
+                                real *db2, real *scratch, int B, int c, int hidden, int hw);
+/* y = x * sigmoid(conv3x3(x) + b) with one output channel; m holds the
+ * sigmoid map [B,h*w]; col: scratch for the convolution. */
+void spatial_attention_forward(const real *x, const real *w, const real *b, real *y, real *m, real *col,
+                               int B, int c, int h, int wd);
+void spatial_attention_backward(const real *x, const real *w, const real *m, const real *dy, real *dx,
+                                real *dw, real *db, real *dm, real *col, int B, int c, int h, int wd);
+
+/* ---- layer_norm.c: over the last dimension n, eps as PyTorch (1e-5) ---- */
+void layer_norm_forward(const real *x, const real *g, const real *b, real *y, real *mean, real *rstd,
+                        int B, int n, real eps);
+void layer_norm_backward(const real *x, const real *g, const real *mean, const real *rstd, const real *dy,
+                         real *dx, real *dg, real *db, int B, int n);
+
+/* ---- linear.c: y = x W^T + b, W [out, in] ---- */
+void linear_forward(const real *x, const real *w, const real *b, real *y, int B, int in, int out);
+/* mask (optional, [out,in] of 0/1): dW is kept zero where the mask is 0. */
+void linear_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db,
+                     const uint8_t *mask, int B, int in, int out);
+
+/* ---- sparse_linear.c: the same with W stored as CSR values on a mask ---- */
+typedef struct {
+    int rows, cols;             /* out, in */
+    int64_t nnz;
+    const int64_t *indptr;      /* rows + 1 */
+    const int32_t *indices;     /* nnz */
+} csr_mask;
+void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B);
+void sparse_linear_backward(const real *x, const csr_mask *m, const real *w, const real *dy, real *dx,
+                            real *dw, real *db, int B);
+
+/* ---- loss.c: softmax cross entropy with class weights and label smoothing,
+ * PyTorch CrossEntropyLoss(weight, label_smoothing) with mean reduction ---- */
+/* Returns the loss; writes dlogits (may be NULL) and probabilities (may be NULL). */
+double cross_entropy(const real *logits, const uint8_t *labels, const real *class_w, real smoothing,
+                     real *dlogits, real *probs, int B, int C);
+
+#endif
