@@ -20,6 +20,12 @@
 
 static const char MAGIC_IR[8] = {'C', 'O', 'N', 'N', 'C', 'I', 'R', 0};
 static const char MAGIC_NET[8] = {'C', 'O', 'N', 'N', 'C', 'N', 'E', 'T'};
+static const char MAGIC_CKPT[8] = {'C', 'O', 'N', 'N', 'C', 'C', 'K', 'P'};
+
+static const char *magic_of(container_kind k)
+{
+    return k == CONTAINER_IR ? MAGIC_IR : k == CONTAINER_NETWORK ? MAGIC_NET : MAGIC_CKPT;
+}
 
 size_t dtype_size(connc_dtype t)
 {
@@ -171,7 +177,7 @@ int container_write(container_writer *w, const char *path)
     }
 
     uint8_t hdr[HEADER_SIZE] = {0};
-    memcpy(hdr, w->kind == CONTAINER_IR ? MAGIC_IR : MAGIC_NET, 8);
+    memcpy(hdr, magic_of(w->kind), 8);
     put32(hdr + 8, CONTAINER_VERSION_MAJOR);
     put32(hdr + 12, CONTAINER_VERSION_MINOR);
     put32(hdr + 16, BYTE_ORDER_MARK);
@@ -229,6 +235,7 @@ static int check_header(connc_file *f)
     if (f->size < HEADER_SIZE) return corrupt(f->path, "shorter than the 128-byte header");
     if (memcmp(h, MAGIC_IR, 8) == 0) f->kind = CONTAINER_IR;
     else if (memcmp(h, MAGIC_NET, 8) == 0) f->kind = CONTAINER_NETWORK;
+    else if (memcmp(h, MAGIC_CKPT, 8) == 0) f->kind = CONTAINER_CHECKPOINT;
     else return err_set(CONNC_ERR_FORMAT, "%s: not a connc file (bad magic)", f->path);
     if (get32(h + 124) != crc(h, 124)) return corrupt(f->path, "header checksum mismatch");
     if (get32(h + 8) != CONTAINER_VERSION_MAJOR)
@@ -297,6 +304,32 @@ static int check_directory(connc_file *f)
     return CONNC_OK;
 }
 
+static int all_zero(const uint8_t *p, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* The bytes no checksum covers are the zero padding of the one layout the
+ * writer produces; checking both makes a flipped byte anywhere an error. */
+static int check_layout(connc_file *f)
+{
+    uint64_t meta_end = HEADER_SIZE + get64(f->map + 40) + 1, dir_off = get64(f->map + 48);
+    if (dir_off != align_up(meta_end) || !all_zero(f->map + meta_end, dir_off - meta_end))
+        return corrupt(f->path, "padding after the metadata");
+    uint64_t pos = dir_off + f->n * ENTRY_SIZE;
+    for (uint64_t i = 0; i < f->n; i++) {
+        uint64_t off = (uint64_t)((const uint8_t *)f->arrays[i].data - f->map);
+        if (off != align_up(pos) || !all_zero(f->map + pos, off - pos))
+            return corrupt(f->path, "array layout or padding");
+        pos = off + f->arrays[i].nbytes;
+    }
+    if (f->size != align_up(pos) || !all_zero(f->map + pos, f->size - pos))
+        return corrupt(f->path, "padding at the end");
+    return CONNC_OK;
+}
+
 int connc_file_open(const char *path, connc_file **out)
 {
     *out = NULL;
@@ -329,6 +362,7 @@ int connc_file_open(const char *path, connc_file **out)
     CHECK(check_header(f));
     CHECK(check_metadata(f));
     CHECK(check_directory(f));
+    CHECK(check_layout(f));
     *out = f;
     return CONNC_OK;
 fail:
@@ -345,7 +379,10 @@ void connc_file_close(connc_file *f)
     free(f);
 }
 
-const char *connc_file_kind(const connc_file *f) { return f->kind == CONTAINER_IR ? "ir" : "network"; }
+const char *connc_file_kind(const connc_file *f)
+{
+    return f->kind == CONTAINER_IR ? "ir" : f->kind == CONTAINER_NETWORK ? "network" : "checkpoint";
+}
 const char *connc_file_metadata(const connc_file *f) { return f->meta; }
 const char *connc_file_path(const connc_file *f) { return f->path; }
 size_t connc_file_array_count(const connc_file *f) { return (size_t)f->n; }

@@ -1,6 +1,7 @@
 /* container.h: the one file format shared by compiler and runtime.
  *
- * An IR file (.cir) and a network description (.cnet) are both a container:
+ * An IR file (.cir), a network description (.cnet) and a training checkpoint
+ * are each a container:
  * a 128-byte header, a JSON metadata block, a directory of named typed
  * arrays, then the arrays, each 64-byte aligned with its own CRC-32.
  * The layout is documented in schemas/container.md.  Reading side: the
@@ -16,7 +17,7 @@
 #define CONTAINER_NAME_MAX 95       /* longest array name in bytes */
 #define CONTAINER_MAX_ARRAYS 65536
 
-typedef enum { CONTAINER_IR, CONTAINER_NETWORK } container_kind;
+typedef enum { CONTAINER_IR, CONTAINER_NETWORK, CONTAINER_CHECKPOINT } container_kind;
 
 typedef struct container_writer container_writer;
 

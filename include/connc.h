@@ -53,7 +53,7 @@ typedef struct {
 /* Opens and fully validates a .cir or .cnet file (memory-mapped). */
 int connc_file_open(const char *path, connc_file **out);
 void connc_file_close(connc_file *f);
-/* "ir" or "network". */
+/* "ir", "network" or "checkpoint". */
 const char *connc_file_kind(const connc_file *f);
 /* The JSON metadata block (NUL-terminated, borrowed). */
 const char *connc_file_metadata(const connc_file *f);

@@ -1,0 +1,19 @@
+/* bio_layer.h: forward/backward of one biological layer (BIONIC.md §2.4). */
+#ifndef CONNC_BIO_LAYER_H
+#define CONNC_BIO_LAYER_H
+
+#include "network.h"
+
+/* p: the parameter buffer; x: the layer input [B, in] (or [B, size] for the
+ * first layer); y: output [B, size].  noise_std 0 turns noise off. */
+void bio_forward(const bio_state *L, const real *p, const real *x, real *y, int B, real noise_std, real ln_eps,
+                 rng_state *rng);
+/* g: the gradient buffer (accumulated); dx may be NULL. */
+void bio_backward(const bio_state *L, const real *p, real *g, const real *x, const real *dy, real *dx,
+                  real *scratch, int B);
+void bio_clamp_alpha(const bio_state *L, real *p);
+/* Option of BIONIC.md §2: re-draw masked weights with the bound 1/sqrt(fan-in
+ * of the mask row) instead of the full input width. */
+void bio_init_from_mask_rows(const bio_state *L, real *p, rng_state *rng);
+
+#endif

@@ -1,0 +1,104 @@
+/* network.h: a network description (.cnet) turned into something that runs.
+ *
+ * The description's ops are executed in order, each reading the previous
+ * op's output (ggml style: the plan is built once, buffers are sized for the
+ * largest batch, and the training loop allocates nothing).  Parameters live in
+ * one contiguous buffer with the same layout for gradients and the two Adam
+ * moments (llm.c style); each op knows its offset into it.
+ */
+#ifndef CONNC_NETWORK_H
+#define CONNC_NETWORK_H
+
+#include "connc.h"
+#include "layers.h"
+#include "rng.h"
+
+#define NET_MAX_OPS 64
+
+typedef enum {
+    OP_CONV2D, OP_LATERAL, OP_RELU, OP_MAXPOOL, OP_CHANNEL_ATT, OP_SPATIAL_ATT,
+    OP_FLATTEN, OP_LAYER_NORM, OP_LINEAR, OP_BIO_LAYER
+} op_kind;
+
+/* A biological layer's working state (BIONIC.md §2.4). */
+typedef struct {
+    int size, in;               /* n_k and n_{k-1} (in = 0: first layer, input taken as h_inter) */
+    int masked_inter, masked_intra, intra, inhibition, noise, layer_norm;
+    csr_mask inter_mask, intra_mask;   /* borrowed from the mapped .cnet */
+    real *inhib_norm;           /* I_k / (max I_k + 1e-8) (owned) */
+    /* parameter offsets (-1 when absent) */
+    long w_inter, b_inter, w_intra, b_intra, alpha, ln_g, ln_b;
+    /* saved activations, [B, size] each */
+    real *a, *h_inter, *h_comb, *h, *mean, *rstd, *tmp;
+    real *f_avg;                /* Hebbian homeostasis: EMA of normalised activity (owned, in checkpoints) */
+} bio_state;
+
+typedef struct {
+    op_kind kind;
+    char name[40];
+    int c, h, w;                /* output shape (vectors: c = features, h = w = 1) */
+    long in_n, out_n;           /* features per sample, in and out */
+    int in_c, in_h, in_w;
+    long pw, pb, pw2, pb2;      /* parameter offsets (-1 when absent) */
+    int hidden;                 /* channel attention */
+    real *out, *dout;           /* [B, out_n] output and its gradient */
+    real *save1, *save2, *save3, *save4; /* op-specific saved tensors */
+    int32_t *arg;               /* max-pool winners */
+    bio_state *bio;
+} net_op;
+
+typedef struct {
+    char name[48];
+    long offset, count;
+    int fan_in;                 /* > 0: PyTorch U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */
+    real fill;                  /* fan_in == 0: constant (LayerNorm 1/0, alpha 0.5) */
+    int decay;                  /* weight decay applies */
+} param_info;
+
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay, label_smoothing;
+    int batch_size, max_epochs, patience;
+    double plateau_factor, min_lr;
+    int plateau_patience;
+    double lateral_alpha, alpha_init, noise_std, ln_eps;
+    double hebb_rate, homeo_rate, homeo_target, homeo_momentum;
+    double crop_scale_min, crop_scale_max, crop_ratio_min, crop_ratio_max, rotation_deg, flip_prob, brightness, contrast;
+    int init_fan_in_from_mask;
+    /* switches of BIONIC.md §4 that act in the learning loop */
+    int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
+} net_hyper;
+
+typedef struct {
+    connc_file *file;           /* the mapped .cnet (masks are borrowed from it) */
+    char *meta;                 /* its metadata text (owned copy) */
+    net_hyper hp;
+    int classes, in_c, in_h, in_w;
+    int nops;
+    net_op ops[NET_MAX_OPS];
+    int nparams;
+    param_info params[4 * NET_MAX_OPS];
+    long P;                     /* total parameter count (masked entries never stored) */
+    real *param, *grad, *adam_m, *adam_v;   /* P each */
+    int max_batch;
+    real *input, *dinput;       /* [B, in_c*in_h*in_w] */
+    real *scratch;              /* largest per-op scratch */
+    long scratch_n;
+    void *arena;                /* all activation buffers (one allocation) */
+} network;
+
+/* Opens a .cnet and plans every buffer for batches up to max_batch.
+ * ablate: NULL or comma-separated switches to turn off (BIONIC.md §4). */
+int network_load(const char *path, int max_batch, const char *ablate, network *net);
+void network_free(network *net);
+/* PyTorch default initialisation from rng (BIONIC.md §2, "Initialisation"). */
+void network_init_params(network *net, rng_state *rng);
+
+/* Forward of a batch in net->input; returns the logits [B, classes].
+ * training turns synaptic noise on (drawn from rng). */
+const real *network_forward(network *net, int B, int training, rng_state *rng);
+/* Where the caller writes dLoss/dlogits [B, classes] before the backward pass. */
+real *network_dlogits(network *net);
+/* Backward from network_dlogits(); accumulates into net->grad. */
+void network_backward(network *net, int B);
+
+#endif

@@ -1,0 +1,28 @@
+/* optimizer.h: Adam with L2 weight decay and ReduceLROnPlateau, with
+ * PyTorch's semantics (BIONIC.md §3). */
+#ifndef CONNC_OPTIMIZER_H
+#define CONNC_OPTIMIZER_H
+
+#include "real.h"
+
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay;
+    long t;                     /* steps taken (for bias correction) */
+} adam_state;
+
+/* One step over n parameters: g += wd * p (torch.optim.Adam, not AdamW),
+ * then the bias-corrected Adam update. */
+void adam_step(adam_state *s, real *p, const real *g, real *m, real *v, long n);
+
+typedef struct {
+    double factor, min_lr, threshold;   /* threshold: relative, mode 'min' */
+    int patience;
+    double best;                /* best validation loss so far */
+    int bad_epochs;
+} plateau_state;
+
+void plateau_init(plateau_state *s, double factor, int patience, double min_lr);
+/* Feeds one epoch's validation loss; returns the (possibly reduced) lr. */
+double plateau_step(plateau_state *s, double metric, double lr);
+
+#endif
