@@ -5,6 +5,7 @@
 #include "error.h"
 
 #include <cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,8 @@ static int apply_overrides(const emit_options *o, double *values, int *on)
             return err_set(CONNC_ERR_USAGE, "--set '%s': unknown hyperparameter (see 'connc emit --list')", o->set[k]);
         char *end;
         values[i] = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end) return err_set(CONNC_ERR_USAGE, "--set '%s': value is not a number", o->set[k]);
+        if (end == eq + 1 || *end || !isfinite(values[i]))
+            return err_set(CONNC_ERR_USAGE, "--set '%s': value is not a number", o->set[k]);
     }
     for (size_t k = 0; k < o->noff; k++) {
         size_t i = 0;

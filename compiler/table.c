@@ -319,7 +319,7 @@ static int json_raw_value(table *t, char **s, char *end, strview *out)
     *out = sv_trim((strview){v, (size_t)(*s - v)});
     if (out->n == 0) return err_set(CONNC_ERR_FORMAT, "%s: record %llu: missing value",
                                     t->path, (unsigned long long)t->where);
-    if (sv_eq(*out, "null")) out->p = NULL;
+    if (sv_eq(*out, "null")) *out = (strview){NULL, 0};
     return CONNC_OK;
 }
 
@@ -434,11 +434,13 @@ int table_open(const char *path, table **out)
     }
     gzbuffer(t->gz, 1u << 18);
     char c = 0;
-    while ((rc = refill(t)) > 0 && t->len < 1) {}
+    size_t i = 0;
+    /* the first non-blank character decides the layout; blanks only = empty */
+    while (c == 0 && (rc = refill(t)) > 0)
+        for (; i < t->len && !c; i++)
+            if (!is_ws(t->buf[i])) c = t->buf[i];
     if (rc < 0) goto fail;
-    for (size_t i = 0; i < t->len && !c; i++)
-        if (!is_ws(t->buf[i])) c = t->buf[i];
-    if (c == 0 && t->eof) {
+    if (c == 0) {
         rc = err_set(CONNC_ERR_FORMAT, "%s: empty file", path);
         goto fail;
     }
