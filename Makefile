@@ -91,12 +91,15 @@ $(BUILD)/f64/tests/unit/harness.o: $(BUILD)/f64/registry.h
 $(F64_BIN): $(F64_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The default job: compile the shipped calibrated column and show its summary.
+# The default job: compile the shipped calibrated column, emit the BioNIC
+# network, train it briefly on the shipped FER-2013 sample and evaluate it.
+COLUMN = connectomes/minnie65_v1_column_synth
 run: deps $(BIN)
-	./$(BIN) compile --cells connectomes/minnie65_v1_column_synth/cells.csv \
-	  --synapses connectomes/minnie65_v1_column_synth/synapses.csv.gz -o $(BUILD)/column.cir
+	./$(BIN) compile --cells $(COLUMN)/cells.csv --synapses $(COLUMN)/synapses.csv.gz -o $(BUILD)/column.cir
 	./$(BIN) emit $(BUILD)/column.cir -o $(BUILD)/column.cnet
-	./$(BIN) inspect $(BUILD)/column.cnet
+	./$(BIN) train $(BUILD)/column.cnet --data examples/data/fer2013_sample.csv.gz --epochs 3 -o $(BUILD)/run
+	./$(BIN) eval $(BUILD)/run --data examples/data/fer2013_sample.csv.gz
+	@echo "report: $(BUILD)/run/metrics.json, $(BUILD)/run/learning_curves.svg, $(BUILD)/run/confusion.svg"
 
 test: deps $(BIN) $(UNIT_BIN) $(F64_BIN)
 	@sh tests/run.sh $(BUILD)

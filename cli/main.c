@@ -12,6 +12,9 @@ static const subcommand commands[] = {
     {"emit", cmd_emit, "IR (.cir) -> compiled network description (.cnet)"},
     {"inspect", cmd_inspect, "summarise a .cir or .cnet file (--json for machines)"},
     {"export", cmd_export, "write masks and adjacency as npz, npy, mtx, csv or SONATA"},
+    {"train", cmd_train, "train a network description on FER-2013 (reports, checkpoints)"},
+    {"eval", cmd_eval, "evaluate a run's best weights on every split"},
+    {"data", cmd_data, "check FER-2013 data and build its cache"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,17 +1,19 @@
 /* conv2d.c: 3x3 convolution, stride 1, zero padding 1 (BIONIC.md §2.1),
- * as im2col + one GEMM per image: the patch matrix col[cin*9, h*w] turns the
- * convolution into W[cout, cin*9] x col. */
+ * as im2col + GEMM over the whole batch: the patch matrix
+ * col[cin*9, B*h*w] turns the convolution into one product
+ * W[cout, cin*9] x col, large enough for OpenBLAS to run near its peak
+ * (one small GEMM per image runs far below it). */
 #include "layers.h"
 
 #include <string.h>
 
-/* col[(ci*9 + ky*3 + kx), y*w + x] = x[ci, y+ky-1, x+kx-1] (0 outside). */
-static void im2col3x3(const real *x, real *col, int c, int h, int w)
+/* col[(ci*9 + ky*3 + kx) * ld + y*w + x] = x[ci, y+ky-1, x+kx-1] (0 outside). */
+static void im2col3x3(const real *x, real *col, long ld, int c, int h, int w)
 {
     for (int ci = 0; ci < c; ci++)
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++) {
-                real *dst = col + ((long)(ci * 9 + ky * 3 + kx)) * h * w;
+                real *dst = col + (long)(ci * 9 + ky * 3 + kx) * ld;
                 for (int y = 0; y < h; y++) {
                     int sy = y + ky - 1;
                     real *row = dst + (long)y * w;
@@ -19,64 +21,71 @@ static void im2col3x3(const real *x, real *col, int c, int h, int w)
                         memset(row, 0, (size_t)w * sizeof *row);
                         continue;
                     }
-                    const real *src = x + ((long)ci * h + sy) * w;
-                    for (int xx = 0; xx < w; xx++) {
-                        int sx = xx + kx - 1;
-                        row[xx] = (sx >= 0 && sx < w) ? src[sx] : 0;
-                    }
+                    const real *src = x + ((long)ci * h + sy) * w + kx - 1;
+                    int x0 = kx == 0, x1 = kx == 2 ? w - 1 : w; /* columns whose source is inside */
+                    if (x0) row[0] = 0;
+                    if (x1 < w) row[w - 1] = 0;
+                    memcpy(row + x0, src + x0, (size_t)(x1 - x0) * sizeof *row);
                 }
             }
 }
 
-/* The adjoint of im2col: scatter-add patch gradients back onto the image. */
-static void col2im3x3(const real *col, real *dx, int c, int h, int w)
+/* The adjoint of im2col: add patch gradients back onto the image dx. */
+static void col2im3x3(const real *col, long ld, real *dx, int c, int h, int w)
 {
     memset(dx, 0, (size_t)c * h * w * sizeof *dx);
     for (int ci = 0; ci < c; ci++)
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++) {
-                const real *src = col + ((long)(ci * 9 + ky * 3 + kx)) * h * w;
+                const real *src = col + (long)(ci * 9 + ky * 3 + kx) * ld;
                 for (int y = 0; y < h; y++) {
                     int sy = y + ky - 1;
                     if (sy < 0 || sy >= h) continue;
-                    real *row = dx + ((long)ci * h + sy) * w;
-                    for (int xx = 0; xx < w; xx++) {
-                        int sx = xx + kx - 1;
-                        if (sx >= 0 && sx < w) row[sx] += src[(long)y * w + xx];
-                    }
+                    real *row = dx + ((long)ci * h + sy) * w + kx - 1;
+                    const real *g = src + (long)y * w;
+                    int x0 = kx == 0, x1 = kx == 2 ? w - 1 : w;
+                    for (int xx = x0; xx < x1; xx++) row[xx] += g[xx];
                 }
             }
 }
 
-void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real *col,
+/* scratch: (cin*9 + cout) * B*h*w reals. */
+void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real *scratch,
                      int B, int cin, int cout, int h, int wd)
 {
-    int hw = h * wd, k = cin * 9;
-    for (int n = 0; n < B; n++) {
-        real *out = y + (long)n * cout * hw;
-        for (int co = 0; co < cout; co++)
-            for (int p = 0; p < hw; p++) out[(long)co * hw + p] = b[co];
-        im2col3x3(x + (long)n * cin * hw, col, cin, h, wd);
-        gemm(0, 0, cout, hw, k, 1, w, k, col, hw, 1, out, hw);
-    }
+    long hw = (long)h * wd, N = B * hw;
+    int k = cin * 9;
+    real *col = scratch, *yt = scratch + (long)k * N;
+    for (int n = 0; n < B; n++) im2col3x3(x + n * cin * hw, col + n * hw, N, cin, h, wd);
+    gemm(0, 0, cout, (int)N, k, 1, w, k, col, (int)N, 0, yt, (int)N);
+    for (int n = 0; n < B; n++) /* [cout, B, hw] -> [B, cout, hw], adding the bias */
+        for (int co = 0; co < cout; co++) {
+            const real *src = yt + co * N + n * hw;
+            real *dst = y + (n * cout + co) * hw;
+            for (long p = 0; p < hw; p++) dst[p] = src[p] + b[co];
+        }
 }
 
-void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *col,
+void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *scratch,
                       int B, int cin, int cout, int h, int wd)
 {
-    int hw = h * wd, k = cin * 9;
-    for (int n = 0; n < B; n++) {
-        const real *g = dy + (long)n * cout * hw;
+    long hw = (long)h * wd, N = B * hw;
+    int k = cin * 9;
+    real *col = scratch, *gt = scratch + (long)k * N;
+    for (int n = 0; n < B; n++)
         for (int co = 0; co < cout; co++) {
+            const real *src = dy + (n * cout + co) * hw;
+            real *dst = gt + co * N + n * hw;
             real s = 0;
-            for (int p = 0; p < hw; p++) s += g[(long)co * hw + p];
+            for (long p = 0; p < hw; p++) {
+                dst[p] = src[p];
+                s += src[p];
+            }
             db[co] += s;
         }
-        im2col3x3(x + (long)n * cin * hw, col, cin, h, wd);
-        gemm(0, 1, cout, k, hw, 1, g, hw, col, hw, 1, dw, k);           /* dW += dY col^T */
-        if (dx) {
-            gemm(1, 0, k, hw, cout, 1, w, k, g, hw, 0, col, hw);         /* dcol = W^T dY */
-            col2im3x3(col, dx + (long)n * cin * hw, cin, h, wd);
-        }
-    }
+    for (int n = 0; n < B; n++) im2col3x3(x + n * cin * hw, col + n * hw, N, cin, h, wd);
+    gemm(0, 1, cout, k, (int)N, 1, gt, (int)N, col, (int)N, 1, dw, k);      /* dW += dY col^T */
+    if (!dx) return;
+    gemm(1, 0, k, (int)N, cout, 1, w, k, gt, (int)N, 0, col, (int)N);        /* dcol = W^T dY */
+    for (int n = 0; n < B; n++) col2im3x3(col + n * hw, N, dx + n * cin * hw, cin, h, wd);
 }

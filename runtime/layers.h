@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-/* ---- conv2d.c: 3x3, stride 1, pad 1, via im2col + GEMM ---- */
-/* col: scratch of cin*9*h*w reals. */
+/* ---- conv2d.c: 3x3, stride 1, pad 1, via batched im2col + GEMM ---- */
+/* scratch: (cin*9 + cout) * B*h*w reals. */
 void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real *col,
                      int B, int cin, int cout, int h, int wd);
 void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *col,
@@ -24,7 +24,8 @@ void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, re
 void maxpool2_forward(const real *x, real *y, int32_t *arg, int B, int c, int h, int w);
 void maxpool2_backward(const real *dy, const int32_t *arg, real *dx, int B, int c, int h, int w);
 /* Lateral inhibition (BIONIC.md §2.1): y = x - alpha * AvgPool3x3(x),
- * stride 1, pad 1, padding not counted (count_include_pad=False). */
+ * stride 1, pad 1, padding not counted (count_include_pad=False);
+ * planes up to 64 x 64. */
 void lateral_forward(const real *x, real *y, real alpha, int B, int c, int h, int w);
 void lateral_backward(const real *dy, real *dx, real alpha, int B, int c, int h, int w);
 
@@ -43,7 +44,7 @@ void channel_attention_backward(const real *x, const real *w1, const real *w2, c
                                 const channel_attention_cache *k, real *dx, real *dw1, real *db1, real *dw2,
                                 real *db2, real *scratch, int B, int c, int hidden, int hw);
 /* y = x * sigmoid(conv3x3(x) + b) with one output channel; m holds the
- * sigmoid map [B,h*w]; col: scratch for the convolution. */
+ * sigmoid map [B,h*w]; col: the convolution's scratch, (c*9 + 1)*B*h*w. */
 void spatial_attention_forward(const real *x, const real *w, const real *b, real *y, real *m, real *col,
                                int B, int c, int h, int wd);
 void spatial_attention_backward(const real *x, const real *w, const real *m, const real *dy, real *dx,

@@ -187,10 +187,11 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         op->c = cout;
         op->pw = add_param(net, op->name, "weight", (long)cout * cin * 9, cin * 9, 0);
         op->pb = add_param(net, op->name, "bias", cout, cin * 9, 0);
-        t = (long)cin * 9 * h * w;
+        t = (long)(cin * 9 + cout) * net->max_batch * h * w; /* batched im2col + transposed output */
         if (t > net->scratch_n) net->scratch_n = t;
     } else if (!strcmp(kind, "lateral_inhibition")) {
         op->kind = OP_LATERAL;
+        if (h > 64 || w > 64) return bad(net, "lateral_inhibition planes are limited to 64x64:", op->name);
     } else if (!strcmp(kind, "relu")) {
         op->kind = OP_RELU;
     } else if (!strcmp(kind, "maxpool2d")) {
@@ -210,7 +211,7 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         if (num(j, "channels", 0) != c || num(j, "kernel", 0) != 3) return bad(net, "spatial_attention shape:", op->name);
         op->pw = add_param(net, op->name, "weight", (long)c * 9, c * 9, 0);
         op->pb = add_param(net, op->name, "bias", 1, c * 9, 0);
-        t = (long)c * 9 * h * w + (long)net->max_batch * h * w;
+        t = (long)(c * 9 + 2) * net->max_batch * h * w; /* convolution scratch + the map gradient */
         if (t > net->scratch_n) net->scratch_n = t;
     } else if (!strcmp(kind, "flatten")) {
         op->kind = OP_FLATTEN;

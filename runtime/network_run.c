@@ -87,7 +87,7 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
         break;
     }
     case OP_SPATIAL_ATT: {
-        long hw = (long)op->h * op->w, col = (long)op->c * 9 * hw;
+        long col = (long)(op->c * 9 + 1) * B * op->h * op->w; /* the convolution's scratch comes first */
         spatial_attention_backward(x, p + op->pw, op->save1, op->dout, dx, g + op->pw, g + op->pb, net->scratch + col,
                                    net->scratch, B, op->c, op->h, op->w);
         break;

@@ -37,46 +37,62 @@ static int window_count(int i, int j, int h, int w)
     return ny * nx;
 }
 
+/* s[i,j] = sum of v over the in-image part of the 3x3 window at (i, j),
+ * with v[i,j] = x[i,j] * scale[i,j] (scale NULL: 1).  Separable: a 3-wide
+ * row sum into rs, then a 3-high column sum. */
+static void box3x3(const real *x, const real *scale, real *rs, real *s, int h, int w)
+{
+    for (int i = 0; i < h; i++) {
+        const real *r = x + i * w;
+        const real *k = scale ? scale + i * w : NULL;
+        for (int j = 0; j < w; j++) {
+            real acc = 0;
+            for (int q = j - 1; q <= j + 1; q++)
+                if (q >= 0 && q < w) acc += k ? r[q] * k[q] : r[q];
+            rs[i * w + j] = acc;
+        }
+    }
+    for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++) {
+            real acc = rs[i * w + j];
+            if (i > 0) acc += rs[(i - 1) * w + j];
+            if (i < h - 1) acc += rs[(i + 1) * w + j];
+            s[i * w + j] = acc;
+        }
+}
+
+/* 1 / window count for every pixel of an h x w plane (at most 64 x 64). */
+static void inverse_counts(real *inv, int h, int w)
+{
+    for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++) inv[i * w + j] = (real)1 / (real)window_count(i, j, h, w);
+}
+
+#define LATERAL_MAX_PLANE (64 * 64)
+
 /* out = x - alpha * avg3x3(x), plane by plane. */
 void lateral_forward(const real *x, real *y, real alpha, int B, int c, int h, int w)
 {
+    real inv[LATERAL_MAX_PLANE], rs[LATERAL_MAX_PLANE], s[LATERAL_MAX_PLANE];
+    inverse_counts(inv, h, w);
     for (long plane = 0; plane < (long)B * c; plane++) {
         const real *in = x + plane * h * w;
         real *out = y + plane * h * w;
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                real s = 0;
-                for (int di = -1; di <= 1; di++) {
-                    int r = i + di;
-                    if (r < 0 || r >= h) continue;
-                    for (int dj = -1; dj <= 1; dj++) {
-                        int q = j + dj;
-                        if (q >= 0 && q < w) s += in[r * w + q];
-                    }
-                }
-                out[i * w + j] = in[i * w + j] - alpha * s / (real)window_count(i, j, h, w);
-            }
+        box3x3(in, NULL, rs, s, h, w);
+        for (int p = 0; p < h * w; p++) out[p] = in[p] - alpha * s[p] * inv[p];
     }
 }
 
-/* Adjoint: each output's gradient spreads alpha/count back over its window. */
+/* Adjoint: each output's gradient spreads alpha/count back over its window
+ * (the window relation is symmetric, so it is the same box sum of dy/count). */
 void lateral_backward(const real *dy, real *dx, real alpha, int B, int c, int h, int w)
 {
+    real inv[LATERAL_MAX_PLANE], rs[LATERAL_MAX_PLANE], s[LATERAL_MAX_PLANE];
+    inverse_counts(inv, h, w);
     for (long plane = 0; plane < (long)B * c; plane++) {
         const real *g = dy + plane * h * w;
         real *d = dx + plane * h * w;
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                real s = 0;
-                for (int di = -1; di <= 1; di++) {
-                    int r = i + di;
-                    if (r < 0 || r >= h) continue;
-                    for (int dj = -1; dj <= 1; dj++) {
-                        int q = j + dj;
-                        if (q >= 0 && q < w) s += g[r * w + q] / (real)window_count(r, q, h, w);
-                    }
-                }
-                d[i * w + j] = g[i * w + j] - alpha * s;
-            }
+        box3x3(g, inv, rs, s, h, w);
+        for (int p = 0; p < h * w; p++) d[p] = g[p] - alpha * s[p];
     }
 }

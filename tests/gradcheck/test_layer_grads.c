@@ -28,7 +28,7 @@ static double probe_loss(void *ctx)
 /* ================================================================ conv */
 typedef struct {
     int B, cin, cout, h, w;
-    real x[2 * 2 * 5 * 4], wt[3 * 2 * 9], b[3], y[2 * 3 * 5 * 4], col[2 * 9 * 5 * 4];
+    real x[2 * 2 * 5 * 4], wt[3 * 2 * 9], b[3], y[2 * 3 * 5 * 4], col[(2 * 9 + 3) * 2 * 5 * 4];
 } conv_case;
 
 static void conv_fwd(void *s)
@@ -129,7 +129,7 @@ TEST(grad_channel_attention)
 }
 
 typedef struct {
-    real x[2 * 3 * 4 * 5], w[27], b[1], y[120], m[40], col[27 * 20];
+    real x[2 * 3 * 4 * 5], w[27], b[1], y[120], m[40], col[(3 * 9 + 1) * 2 * 20];
 } sa_case;
 
 static void sa_fwd(void *s)

@@ -1,0 +1,218 @@
+/* checkpoint.c: the whole training state in one container file (kind
+ * checkpoint), written atomically, so --resume continues bit-for-bit.
+ * Doubles go through JSON with 17 significant digits (cJSON round-trips
+ * them exactly); arrays hold weights, Adam moments, the best weights, the
+ * RNG state and the Hebbian activity averages. */
+#define _POSIX_C_SOURCE 200809L
+#include "container.h"
+#include "error.h"
+#include "sha256.h"
+#include "trainer.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CKPT_SCHEMA "connc-ckpt/1"
+
+static void net_digest(const network *net, char hex[65])
+{
+    sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, net->meta, strlen(net->meta));
+    sha256_final_hex(&h, hex);
+}
+
+static long favg_total(const network *net)
+{
+    long n = 0;
+    for (int i = 0; i < net->nops; i++)
+        if (net->ops[i].bio) n += net->ops[i].bio->size;
+    return n;
+}
+
+/* Copies every bio layer's f_avg into (to_flat) or out of one flat array. */
+static void favg_copy(const network *net, real *flat, int to_flat)
+{
+    long at = 0;
+    for (int i = 0; i < net->nops; i++) {
+        bio_state *b = net->ops[i].bio;
+        if (!b) continue;
+        if (to_flat) memcpy(flat + at, b->f_avg, (size_t)b->size * sizeof(real));
+        else memcpy(b->f_avg, flat + at, (size_t)b->size * sizeof(real));
+        at += b->size;
+    }
+}
+
+static cJSON *history_json(const run_metrics *m)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int e = 0; e < m->nepochs; e++) {
+        const epoch_record *r = &m->epochs[e];
+        double v[7] = {r->epoch, r->train_loss, r->train_accuracy, r->val_loss, r->val_accuracy, r->lr, r->seconds};
+        cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(v, 7));
+    }
+    return arr;
+}
+
+static cJSON *state_json(const trainer *t, const char *digest)
+{
+    const train_state *s = &t->st;
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "schema", CKPT_SCHEMA);
+    cJSON_AddStringToObject(m, "network_sha256", digest);
+    cJSON_AddStringToObject(m, "data_sha256", t->data.source_sha256);
+    cJSON_AddNumberToObject(m, "seed", (double)t->opt.seed);
+    cJSON_AddNumberToObject(m, "threads", t->opt.threads);
+    cJSON_AddStringToObject(m, "ablate", t->opt.ablate ? t->opt.ablate : "");
+    cJSON_AddNumberToObject(m, "epochs_done", s->epoch);
+    cJSON_AddNumberToObject(m, "adam_t", (double)s->adam.t);
+    cJSON_AddNumberToObject(m, "lr", s->adam.lr);
+    if (isfinite(s->plateau.best)) cJSON_AddNumberToObject(m, "plateau_best", s->plateau.best);
+    else cJSON_AddNullToObject(m, "plateau_best");
+    cJSON_AddNumberToObject(m, "plateau_bad_epochs", s->plateau.bad_epochs);
+    cJSON_AddNumberToObject(m, "best_epoch", s->best_epoch);
+    cJSON_AddNumberToObject(m, "since_best", s->since_best);
+    cJSON_AddNumberToObject(m, "best_val_accuracy", s->best_val_accuracy);
+    cJSON_AddItemToObject(m, "history", history_json(&t->metrics));
+    return m;
+}
+
+int checkpoint_save(const trainer *t, const char *path)
+{
+    const network *net = &t->net;
+    char digest[65];
+    net_digest(net, digest);
+    cJSON *m = state_json(t, digest);
+    char *text = cJSON_Print(m);
+    cJSON_Delete(m);
+    long nf = favg_total(net);
+    real *favg = malloc((size_t)(nf ? nf : 1) * sizeof *favg);
+    container_writer *w = container_writer_new(CONTAINER_CHECKPOINT);
+    int rc = (text && favg && w) ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory writing %s", path);
+    if (rc < 0) goto done;
+    favg_copy(net, favg, 1);
+    uint64_t P = (uint64_t)net->P, four = 4, F = (uint64_t)nf;
+    connc_dtype dt = sizeof(real) == 4 ? CONNC_F32 : CONNC_F64;
+    CHECK(container_set_metadata(w, text));
+    CHECK(container_add(w, "param", dt, 1, &P, net->param));
+    CHECK(container_add(w, "adam_m", dt, 1, &P, net->adam_m));
+    CHECK(container_add(w, "adam_v", dt, 1, &P, net->adam_v));
+    CHECK(container_add(w, "best_param", dt, 1, &P, t->st.best_param));
+    CHECK(container_add(w, "rng", CONNC_U64, 1, &four, t->st.rng.s));
+    CHECK(container_add(w, "f_avg", dt, 1, &F, favg));
+    rc = container_write(w, path);
+fail:
+done:
+    container_writer_free(w);
+    free(favg);
+    free(text);
+    return rc;
+}
+
+/* ------------------------------------------------------------ loading */
+
+static int load_array(connc_file *f, const char *name, void *dst, uint64_t n)
+{
+    connc_array a;
+    connc_dtype dt = sizeof(real) == 4 ? CONNC_F32 : CONNC_F64;
+    TRY(container_expect(f, name, strcmp(name, "rng") ? dt : CONNC_U64, 1, &a));
+    if (a.shape[0] != n)
+        return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' has %llu entries, the network needs %llu (another network?)",
+                       connc_file_path(f), name, (unsigned long long)a.shape[0], (unsigned long long)n);
+    memcpy(dst, a.data, a.nbytes);
+    return CONNC_OK;
+}
+
+static double jnum(const cJSON *m, const char *k) { const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, k); return cJSON_IsNumber(v) ? v->valuedouble : 0; }
+
+static int load_history(trainer *t, const cJSON *hist)
+{
+    run_metrics *r = &t->metrics;
+    r->nepochs = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, hist) {
+        if (cJSON_GetArraySize(row) != 7 || r->nepochs == METRICS_MAX_EPOCHS) return err_set(CONNC_ERR_CORRUPT, "checkpoint history");
+        double v[7];
+        for (int k = 0; k < 7; k++) v[k] = cJSON_GetArrayItem(row, k)->valuedouble;
+        r->epochs[r->nepochs++] = (epoch_record){(int)v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+    }
+    return CONNC_OK;
+}
+
+static int load_state(trainer *t, const cJSON *m, const char *path)
+{
+    char digest[65];
+    net_digest(&t->net, digest);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(m, "schema");
+    const cJSON *nd = cJSON_GetObjectItemCaseSensitive(m, "network_sha256");
+    if (!cJSON_IsString(schema) || strcmp(schema->valuestring, CKPT_SCHEMA) != 0)
+        return err_set(CONNC_ERR_VERSION, "%s: not a %s checkpoint", path, CKPT_SCHEMA);
+    if (!cJSON_IsString(nd) || strcmp(nd->valuestring, digest) != 0)
+        return err_set(CONNC_ERR_USAGE, "%s: the checkpoint belongs to another network description", path);
+    const cJSON *ab = cJSON_GetObjectItemCaseSensitive(m, "ablate");
+    if (!cJSON_IsString(ab) || strcmp(ab->valuestring, t->opt.ablate ? t->opt.ablate : "") != 0)
+        return err_set(CONNC_ERR_USAGE, "%s: the run was started with --ablate '%s'; resume it with the same list", path,
+                       cJSON_IsString(ab) ? ab->valuestring : "?");
+    train_state *s = &t->st;
+    s->epoch = (int)jnum(m, "epochs_done");
+    s->adam.t = (long)jnum(m, "adam_t");
+    s->adam.lr = jnum(m, "lr");
+    const cJSON *pb = cJSON_GetObjectItemCaseSensitive(m, "plateau_best");
+    s->plateau.best = cJSON_IsNumber(pb) ? pb->valuedouble : INFINITY;
+    s->plateau.bad_epochs = (int)jnum(m, "plateau_bad_epochs");
+    s->best_epoch = (int)jnum(m, "best_epoch");
+    s->since_best = (int)jnum(m, "since_best");
+    s->best_val_accuracy = jnum(m, "best_val_accuracy");
+    return load_history(t, cJSON_GetObjectItemCaseSensitive(m, "history"));
+}
+
+int checkpoint_load(trainer *t, const char *path)
+{
+    connc_file *f = NULL;
+    cJSON *m = NULL;
+    network *net = &t->net;
+    long nf = favg_total(net);
+    real *favg = malloc((size_t)(nf ? nf : 1) * sizeof *favg);
+    int rc = favg ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory");
+    if (rc < 0) goto done;
+    CHECK(connc_file_open(path, &f));
+    if (strcmp(connc_file_kind(f), "checkpoint") != 0) {
+        rc = err_set(CONNC_ERR_FORMAT, "%s: not a checkpoint", path);
+        goto done;
+    }
+    m = cJSON_Parse(connc_file_metadata(f));
+    CHECK(load_state(t, m, path));
+    CHECK(load_array(f, "param", net->param, (uint64_t)net->P));
+    CHECK(load_array(f, "adam_m", net->adam_m, (uint64_t)net->P));
+    CHECK(load_array(f, "adam_v", net->adam_v, (uint64_t)net->P));
+    CHECK(load_array(f, "best_param", t->st.best_param, (uint64_t)net->P));
+    CHECK(load_array(f, "rng", t->st.rng.s, 4));
+    CHECK(load_array(f, "f_avg", favg, (uint64_t)nf));
+    favg_copy(net, favg, 0);
+fail:
+done:
+    cJSON_Delete(m);
+    connc_file_close(f);
+    free(favg);
+    return rc;
+}
+
+int checkpoint_peek(const char *path, char *ablate, size_t cap, uint64_t *seed)
+{
+    connc_file *f;
+    TRY(connc_file_open(path, &f));
+    cJSON *m = cJSON_Parse(connc_file_metadata(f));
+    const cJSON *ab = cJSON_GetObjectItemCaseSensitive(m, "ablate");
+    int rc = CONNC_OK;
+    if (strcmp(connc_file_kind(f), "checkpoint") != 0 || !cJSON_IsString(ab) || strlen(ab->valuestring) >= cap)
+        rc = err_set(CONNC_ERR_FORMAT, "%s: not a connc checkpoint", path);
+    else {
+        strcpy(ablate, ab->valuestring);
+        *seed = (uint64_t)jnum(m, "seed");
+    }
+    cJSON_Delete(m);
+    connc_file_close(f);
+    return rc;
+}

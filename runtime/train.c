@@ -1,0 +1,368 @@
+/* train.c: the learning loop of BIONIC.md §3: weighted, label-smoothed
+ * cross entropy; Adam with L2; ReduceLROnPlateau on the validation loss;
+ * Hebbian + homeostatic update after each step; early stopping on
+ * validation accuracy; the best validation epoch is the one evaluated. */
+#define _POSIX_C_SOURCE 200809L
+#include "augment.h"
+#include "bio_layer.h"
+#include "error.h"
+#include "hebbian.h"
+#include "outfile.h"
+#include "progress.h"
+#include "report.h"
+#include "trainer.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVAL_BATCH 64
+
+/* ------------------------------------------------------------ data */
+
+static int split_indices(trainer *t)
+{
+    const fer_data *d = &t->data;
+    for (int s = 0; s < FER_SPLITS; s++) {
+        t->order[s] = malloc((d->count[s] ? d->count[s] : 1) * sizeof(uint32_t));
+        if (!t->order[s]) return err_set(CONNC_ERR_NOMEM, "out of memory");
+        t->count[s] = 0;
+    }
+    for (size_t i = 0; i < d->n; i++) t->order[d->split[i]][t->count[d->split[i]]++] = (uint32_t)i;
+    if (t->opt.limit_train > 0 && (size_t)t->opt.limit_train < t->count[FER_TRAINING])
+        t->count[FER_TRAINING] = (size_t)t->opt.limit_train;
+    for (int s = 0; s < FER_SPLITS; s++)
+        if (t->count[s] == 0) return err_set(CONNC_ERR_FORMAT, "%s: no %s rows", t->opt.data_path, fer_split_name(s));
+    return CONNC_OK;
+}
+
+/* Training-set pixel mean/std (in [0,1] units) and balanced class weights
+ * w_c = N / (C n_c), BIONIC.md §2 and §3. */
+static int data_statistics(trainer *t)
+{
+    double s = 0, s2 = 0;
+    size_t n = t->count[FER_TRAINING], per[FER_CLASSES] = {0};
+    for (size_t k = 0; k < n; k++) {
+        uint32_t i = t->order[FER_TRAINING][k];
+        const uint8_t *px = t->data.pixels + (size_t)i * FER_PIXELS;
+        for (int p = 0; p < FER_PIXELS; p++) {
+            double v = px[p] / 255.0;
+            s += v;
+            s2 += v * v;
+        }
+        per[t->data.label[i]]++;
+    }
+    double cnt = (double)n * FER_PIXELS, mean = s / cnt;
+    t->mean = (real)mean;
+    t->std = (real)sqrt(fmax(s2 / cnt - mean * mean, 1e-12));
+    for (int c = 0; c < FER_CLASSES; c++) {
+        if (per[c] == 0 && t->net.hp.class_weights_on)
+            return err_set(CONNC_ERR_FORMAT, "%s: class %s has no training images", t->opt.data_path, fer_class_name(c));
+        t->class_w[c] = t->net.hp.class_weights_on ? (real)((double)n / (FER_CLASSES * (double)per[c])) : 1;
+    }
+    return CONNC_OK;
+}
+
+/* The description's augmentation numbers (BIONIC.md §3). */
+static augment_params augmentation(const net_hyper *hp)
+{
+    return (augment_params){hp->crop_scale_min, hp->crop_scale_max, hp->crop_ratio_min, hp->crop_ratio_max,
+                            hp->rotation_deg, hp->flip_prob, hp->brightness, hp->contrast};
+}
+
+/* Fills net->input with B standardised images (augmented when asked). */
+static void fill_batch(trainer *t, const uint32_t *idx, int B, int augment, uint8_t *labels)
+{
+    const augment_params ap = augmentation(&t->net.hp);
+    for (int b = 0; b < B; b++) {
+        const uint8_t *src = t->data.pixels + (size_t)idx[b] * FER_PIXELS;
+        if (augment) augment_image(&t->st.rng, &ap, src, t->pixels);
+        else augment_plain(src, t->pixels);
+        real *dst = t->net.input + (size_t)b * FER_PIXELS;
+        for (int p = 0; p < FER_PIXELS; p++) dst[p] = (t->pixels[p] - t->mean) / t->std;
+        labels[b] = t->data.label[idx[b]];
+    }
+}
+
+/* ------------------------------------------------------------ steps */
+
+static int predicted(const real *logits, int C)
+{
+    int best = 0;
+    for (int c = 1; c < C; c++)
+        if (logits[c] > logits[best]) best = c;
+    return best;
+}
+
+static real smoothing(const trainer *t) { return t->net.hp.label_smoothing_on ? (real)t->net.hp.label_smoothing : 0; }
+
+/* One optimiser step on a batch; returns its loss and adds its hits. */
+static double train_step(trainer *t, const uint32_t *idx, int B, long *correct)
+{
+    network *net = &t->net;
+    uint8_t labels[65536];
+    fill_batch(t, idx, B, net->hp.augmentation_on, labels);
+    memset(net->grad, 0, (size_t)net->P * sizeof(real));
+    const real *logits = network_forward(net, B, 1, &t->st.rng);
+    double loss = cross_entropy(logits, labels, t->class_w, smoothing(t), network_dlogits(net), NULL, B, net->classes);
+    for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
+    network_backward(net, B);
+    adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->P);
+    for (int i = 0; i < net->nops; i++)
+        if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
+    if (net->hp.hebbian_on) hebbian_step(net, B);
+    return loss;
+}
+
+/* Loss and confusion matrix of the current weights on one split. */
+static void evaluate(trainer *t, int split, split_metrics *m)
+{
+    network *net = &t->net;
+    uint8_t labels[EVAL_BATCH];
+    memset(m, 0, sizeof *m);
+    double loss = 0;
+    for (size_t at = 0; at < t->count[split]; at += EVAL_BATCH) {
+        int B = (int)(t->count[split] - at < EVAL_BATCH ? t->count[split] - at : EVAL_BATCH);
+        fill_batch(t, t->order[split] + at, B, 0, labels);
+        const real *logits = network_forward(net, B, 0, NULL);
+        loss += B * cross_entropy(logits, labels, t->class_w, smoothing(t), NULL, NULL, B, net->classes);
+        for (int b = 0; b < B; b++) metrics_count(m, labels[b], predicted(logits + (long)b * net->classes, net->classes));
+    }
+    m->loss = loss / (double)t->count[split];
+    metrics_finish(m);
+}
+
+/* ------------------------------------------------------------ epochs */
+
+static void train_epoch(trainer *t, epoch_record *rec)
+{
+    network *net = &t->net;
+    size_t n = t->count[FER_TRAINING];
+    int bs = net->hp.batch_size;
+    rng_shuffle(&t->st.rng, t->order[FER_TRAINING], n);
+    char label[32];
+    snprintf(label, sizeof label, "epoch %d", t->st.epoch + 1);
+    progress bar;
+    progress_begin(&bar, label, "img", n);
+    double t0 = now_seconds(), loss = 0;
+    long correct = 0;
+    for (size_t at = 0; at < n; at += (size_t)bs) {
+        int B = (int)(n - at < (size_t)bs ? n - at : (size_t)bs);
+        loss += B * train_step(t, t->order[FER_TRAINING] + at, B, &correct);
+        progress_update(&bar, at + (size_t)B);
+    }
+    progress_end(&bar, n);
+    rec->epoch = t->st.epoch + 1;
+    rec->train_loss = loss / (double)n;
+    rec->train_accuracy = (double)correct / (double)n;
+    rec->lr = t->st.adam.lr;
+    split_metrics val;
+    evaluate(t, FER_PUBLIC_TEST, &val);
+    rec->val_loss = val.loss;
+    rec->val_accuracy = val.accuracy;
+    rec->seconds = now_seconds() - t0;
+}
+
+/* Scheduler, best-weights tracking and early stopping after an epoch;
+ * returns 1 when training should stop. */
+static int end_of_epoch(trainer *t, const epoch_record *rec)
+{
+    train_state *s = &t->st;
+    network *net = &t->net;
+    s->epoch++;
+    if (rec->val_accuracy > s->best_val_accuracy) {
+        s->best_val_accuracy = rec->val_accuracy;
+        s->best_epoch = rec->epoch;
+        s->since_best = 0;
+        memcpy(s->best_param, net->param, (size_t)net->P * sizeof(real));
+    } else {
+        s->since_best++;
+    }
+    if (net->hp.scheduler_on) s->adam.lr = plateau_step(&s->plateau, rec->val_loss, s->adam.lr);
+    log_info("epoch %d: train loss %.4f acc %.4f, val loss %.4f acc %.4f, lr %.2g, %.1fs", rec->epoch, rec->train_loss,
+             rec->train_accuracy, rec->val_loss, rec->val_accuracy, rec->lr, rec->seconds);
+    return s->since_best >= net->hp.patience;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static char *run_path(const trainer *t, const char *name)
+{
+    size_t n = strlen(t->opt.run_dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", t->opt.run_dir, name);
+    return p;
+}
+
+/* The description travels with the run so `connc eval RUNDIR` needs nothing else. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in) return err_set(CONNC_ERR_IO, "%s: cannot open", from);
+    outfile o;
+    int rc = outfile_open(&o, to);
+    char buf[1 << 16];
+    size_t n;
+    while (rc == CONNC_OK && (n = fread(buf, 1, sizeof buf, in)) > 0) rc = outfile_write(&o, buf, n);
+    if (rc == CONNC_OK && ferror(in)) rc = err_set(CONNC_ERR_IO, "%s: read error", from);
+    fclose(in);
+    if (rc == CONNC_OK) return outfile_commit(&o);
+    outfile_abort(&o);
+    return rc;
+}
+
+static int trainer_open(trainer *t, const train_options *o, const char *net_path)
+{
+    t->opt = *o;
+    openblas_set_num_threads(o->threads > 0 ? o->threads : 1);
+    TRY(network_load(net_path, EVAL_BATCH, o->ablate, &t->net));
+    int bs = t->net.hp.batch_size;
+    if (bs > EVAL_BATCH) return err_set(CONNC_ERR_USAGE, "batch_size %d: at most %d", bs, EVAL_BATCH);
+    augment_params ap = augmentation(&t->net.hp);
+    TRY(augment_check(&ap));
+    TRY(fer_load(o->data_path, o->cache_dir, &t->data));
+    TRY(split_indices(t));
+    TRY(data_statistics(t));
+    t->pixels = malloc(FER_PIXELS * sizeof *t->pixels);
+    t->st.best_param = malloc((size_t)(t->net.P ? t->net.P : 1) * sizeof(real));
+    if (!t->pixels || !t->st.best_param) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    return CONNC_OK;
+}
+
+static void trainer_close(trainer *t)
+{
+    for (int s = 0; s < FER_SPLITS; s++) free(t->order[s]);
+    free(t->pixels);
+    free(t->st.best_param);
+    fer_free(&t->data);
+    network_free(&t->net);
+}
+
+static void state_init(trainer *t)
+{
+    const net_hyper *hp = &t->net.hp;
+    train_state *s = &t->st;
+    rng_init(&s->rng, t->opt.seed);
+    network_init_params(&t->net, &s->rng);
+    s->adam = (adam_state){hp->lr, hp->beta1, hp->beta2, hp->eps, hp->weight_decay_on ? hp->weight_decay : 0, 0};
+    plateau_init(&s->plateau, hp->plateau_factor, hp->plateau_patience, hp->min_lr);
+    s->best_val_accuracy = -1;
+    memcpy(s->best_param, t->net.param, (size_t)t->net.P * sizeof(real));
+}
+
+/* Final numbers of the best validation epoch on every split. */
+static void final_evaluation(trainer *t)
+{
+    memcpy(t->net.param, t->st.best_param, (size_t)t->net.P * sizeof(real));
+    run_metrics *m = &t->metrics;
+    evaluate(t, FER_PRIVATE_TEST, &m->test);
+    evaluate(t, FER_PUBLIC_TEST, &m->public_test);
+    evaluate(t, FER_TRAINING, &m->train);
+    m->test_all = m->public_test; /* PublicTest + PrivateTest: merge the two confusion matrices */
+    for (int a = 0; a < FER_CLASSES; a++)
+        for (int b = 0; b < FER_CLASSES; b++) m->test_all.confusion[a][b] += m->test.confusion[a][b];
+    m->test_all.n += m->test.n;
+    m->test_all.loss = (m->public_test.loss * (double)m->public_test.n + m->test.loss * (double)m->test.n) / (double)m->test_all.n;
+    metrics_finish(&m->test_all);
+    m->best_epoch = t->st.best_epoch;
+    m->parameters = t->net.P;
+}
+
+static char *run_json(const trainer *t)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"seed\": %llu, \"threads\": %d, \"ablate\": \"%s\", \"data_sha256\": \"%s\", \"train_images\": %zu,"
+             " \"pixel_mean\": %.9g, \"pixel_std\": %.9g}",
+             (unsigned long long)t->opt.seed, t->opt.threads, t->opt.ablate ? t->opt.ablate : "", t->data.source_sha256,
+             t->count[FER_TRAINING], (double)t->mean, (double)t->std);
+    return strdup(buf);
+}
+
+static int write_reports(trainer *t)
+{
+    char *extra = run_json(t);
+    int rc = extra ? report_write_json(t->opt.run_dir, &t->metrics, extra) : err_set(CONNC_ERR_NOMEM, "out of memory");
+    if (rc == CONNC_OK) rc = report_write_plots(t->opt.run_dir, &t->metrics);
+    free(extra);
+    return rc;
+}
+
+static int train_loop(trainer *t, const char *ckpt)
+{
+    int max_epochs = t->opt.epochs > 0 ? t->opt.epochs : t->net.hp.max_epochs;
+    double t0 = now_seconds();
+    while (t->st.epoch < max_epochs && t->metrics.nepochs < METRICS_MAX_EPOCHS) {
+        epoch_record *rec = &t->metrics.epochs[t->metrics.nepochs];
+        train_epoch(t, rec);
+        t->metrics.nepochs++;
+        int stop = end_of_epoch(t, rec);
+        TRY(checkpoint_save(t, ckpt));
+        if (stop) {
+            log_info("early stopping: no validation improvement for %d epochs", t->net.hp.patience);
+            break;
+        }
+    }
+    t->metrics.seconds += now_seconds() - t0;
+    return CONNC_OK;
+}
+
+int train_run(const train_options *o)
+{
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    char *ckpt = NULL, *netcopy = NULL;
+    int rc;
+    CHECK(make_dirs(o->run_dir));
+    t->opt = *o;
+    ckpt = run_path(t, "checkpoint.ckpt");
+    netcopy = run_path(t, "network.cnet");
+    if (!ckpt || !netcopy) { rc = err_set(CONNC_ERR_NOMEM, "out of memory"); goto fail; }
+    if (!o->resume) CHECK(copy_file(o->net_path, netcopy));
+    CHECK(trainer_open(t, o, netcopy));
+    state_init(t);
+    if (o->resume) CHECK(checkpoint_load(t, ckpt));
+    log_info("training %ld parameters on %zu images (batch %d, %d thread%s)", t->net.P, t->count[FER_TRAINING],
+             t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s");
+    CHECK(train_loop(t, ckpt));
+    final_evaluation(t);
+    CHECK(write_reports(t));
+    log_info("best epoch %d: PrivateTest accuracy %.4f, macro-F1 %.4f; report in %s", t->metrics.best_epoch,
+             t->metrics.test.accuracy, t->metrics.test.macro_f1, o->run_dir);
+fail:
+    trainer_close(t);
+    free(ckpt);
+    free(netcopy);
+    free(t);
+    return rc;
+}
+
+int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, int threads)
+{
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    train_options o = {.data_path = data_path, .cache_dir = cache_dir, .run_dir = run_dir, .threads = threads};
+    char *ckpt = NULL, *netcopy = NULL, ablate[512];
+    int rc;
+    t->opt = o;
+    ckpt = run_path(t, "checkpoint.ckpt");
+    netcopy = run_path(t, "network.cnet");
+    if (!ckpt || !netcopy) { rc = err_set(CONNC_ERR_NOMEM, "out of memory"); goto fail; }
+    CHECK(checkpoint_peek(ckpt, ablate, sizeof ablate, &o.seed)); /* rebuild the network the run trained */
+    o.ablate = ablate;
+    CHECK(trainer_open(t, &o, netcopy));
+    state_init(t);
+    CHECK(checkpoint_load(t, ckpt));
+    final_evaluation(t);
+    CHECK(write_reports(t));
+    log_info("PrivateTest accuracy %.4f, macro-F1 %.4f, loss %.4f (best epoch %d)", t->metrics.test.accuracy,
+             t->metrics.test.macro_f1, t->metrics.test.loss, t->metrics.best_epoch);
+fail:
+    trainer_close(t);
+    free(ckpt);
+    free(netcopy);
+    free(t);
+    return rc;
+}

@@ -1,0 +1,58 @@
+/* trainer.h: the learning loop of BIONIC.md §3 and everything it keeps. */
+#ifndef CONNC_TRAINER_H
+#define CONNC_TRAINER_H
+
+#include "fer2013.h"
+#include "metrics.h"
+#include "network.h"
+#include "optimizer.h"
+
+typedef struct {
+    const char *net_path;       /* .cnet to train (train) */
+    const char *data_path;      /* FER-2013 CSV (plain or gzip) */
+    const char *cache_dir;      /* NULL: default cache, FER_CACHE_OFF: none */
+    const char *run_dir;        /* reports and checkpoints go here */
+    const char *ablate;         /* comma-separated switches turned off at run time, or NULL */
+    int epochs;                 /* 0: max_epochs of the description */
+    uint64_t seed;
+    int threads;
+    int resume;                 /* continue from run_dir/checkpoint.ckpt */
+    long limit_train;           /* > 0: use only the first N training images (smoke runs) */
+} train_options;
+
+/* Everything that must survive a restart for --resume to reproduce an
+ * uninterrupted run exactly (saved in run_dir/checkpoint.ckpt). */
+typedef struct {
+    int epoch;                  /* epochs completed */
+    adam_state adam;
+    plateau_state plateau;
+    int best_epoch, since_best;
+    double best_val_accuracy;
+    rng_state rng;
+    real *best_param;           /* weights of the best validation epoch (P) */
+} train_state;
+
+typedef struct {
+    train_options opt;
+    network net;
+    fer_data data;
+    uint32_t *order[FER_SPLITS];  /* image indices of each split */
+    size_t count[FER_SPLITS];
+    real mean, std;             /* training-set pixel statistics in [0,1] units */
+    real class_w[FER_CLASSES];  /* w_c = N / (C n_c) over the training split */
+    float *pixels;              /* one augmented image (48x48) */
+    train_state st;
+    run_metrics metrics;        /* metrics.epochs is the history checkpoints carry */
+} trainer;
+
+int train_run(const train_options *o);
+/* Evaluates the best weights of a finished or interrupted run on every split. */
+int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, int threads);
+
+/* checkpoint.c */
+int checkpoint_save(const trainer *t, const char *path);
+int checkpoint_load(trainer *t, const char *path);
+/* The run settings a checkpoint was made with (ablation list and seed). */
+int checkpoint_peek(const char *path, char *ablate, size_t cap, uint64_t *seed);
+
+#endif
