@@ -26,11 +26,13 @@ static void help(void)
 
 static void print_counts(const fer_data *d)
 {
-    size_t cell[FER_SPLITS + 1][FER_CLASSES + 1];
-    memset(cell, 0, sizeof cell);
+    size_t cell[FER_SPLITS + 1][FER_CLASSES + 1] = {{0}}; /* the last row and column: totals */
     for (size_t i = 0; i < d->n; i++) {
         int s = d->split[i], c = d->label[i];
-        cell[s][c]++, cell[s][FER_CLASSES]++, cell[FER_SPLITS][c]++, cell[FER_SPLITS][FER_CLASSES]++;
+        cell[s][c]++;
+        cell[s][FER_CLASSES]++;
+        cell[FER_SPLITS][c]++;
+        cell[FER_SPLITS][FER_CLASSES]++;
     }
     printf("%-12s", "split");
     for (int c = 0; c < FER_CLASSES; c++) printf(" %8s", fer_class_name(c));
@@ -65,7 +67,7 @@ int cmd_data(int argc, char **argv)
     if (!data || !data[0]) data = DEFAULT_DATA;
     if (no_cache) cache_dir = FER_CACHE_OFF;
 
-    char cache[4200];
+    char cache[FER_CACHE_PATH_MAX];
     int rc = fer_cache_path(data, cache_dir, cache, sizeof cache);
     if (rc == CONNC_ERR_NOTFOUND) snprintf(cache, sizeof cache, "none (%s)", connc_errmsg());
     else if (rc < 0) return cli_fail("data", rc);

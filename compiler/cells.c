@@ -45,8 +45,8 @@ static int find_cols(table *t, cell_cols *c)
     c->px = table_col(t, "pt_position_x");
     c->py = table_col(t, "pt_position_y");
     c->pz = table_col(t, "pt_position_z");
-    if (c->root < 0) return err_set(CONNC_ERR_FORMAT, "%s: missing column 'pt_root_id' (a cell-type table needs pt_root_id and cell_type)", path);
-    if (c->type < 0) return err_set(CONNC_ERR_FORMAT, "%s: missing column 'cell_type'", path);
+    if (c->root < 0) return err_set(CONNC_ERR_FORMAT, "%s:1: missing column 'pt_root_id' (a cell-type table needs pt_root_id and cell_type)", path);
+    if (c->type < 0) return err_set(CONNC_ERR_FORMAT, "%s:1: missing column 'cell_type'", path);
     if ((c->px >= 0) != (c->py >= 0) || (c->px >= 0) != (c->pz >= 0))
         return err_set(CONNC_ERR_FORMAT, "%s: pt_position_x/_y/_z must come together", path);
     return CONNC_OK;

@@ -85,6 +85,14 @@ void emit_print_catalogue(void)
 
 /* ------------------------------------------------------------ options */
 
+static int switch_on(const int *on, const char *name)
+{
+    for (size_t i = 0; i < NSWITCHES; i++)
+        if (!strcmp(SWITCHES[i].name, name)) return on[i];
+    return 0;
+}
+
+
 static int apply_overrides(const emit_options *o, double *values, int *on)
 {
     for (size_t i = 0; i < NHYPER; i++) values[i] = HYPER[i].value;
@@ -107,14 +115,12 @@ static int apply_overrides(const emit_options *o, double *values, int *on)
         if (i == NSWITCHES) return err_set(CONNC_ERR_USAGE, "--off '%s': unknown switch (see 'connc emit --list')", o->off[k]);
         on[i] = 0;
     }
+    /* Without the convolution stage there are no feature maps to attend to
+     * or to inhibit laterally: say so in the switches too. */
+    if (!switch_on(on, "conv"))
+        for (size_t i = 0; i < NSWITCHES; i++)
+            if (!strcmp(SWITCHES[i].name, "attention") || !strcmp(SWITCHES[i].name, "lateral_inhibition")) on[i] = 0;
     return CONNC_OK;
-}
-
-static int switch_on(const int *on, const char *name)
-{
-    for (size_t i = 0; i < NSWITCHES; i++)
-        if (!strcmp(SWITCHES[i].name, name)) return on[i];
-    return 0;
 }
 
 /* ------------------------------------------------------------ operations */
@@ -206,23 +212,19 @@ static int64_t bio_layer_op(cJSON *ops, const ir *x, size_t l, const int *on)
     return params;
 }
 
-static int64_t build_ops(cJSON *ops, const ir *x, const int *on)
+/* A dense layer with bias and ReLU; returns its parameter count. */
+static int64_t dense_relu(cJSON *ops, const char *name, int64_t in, int64_t out)
 {
-    int ln = switch_on(on, "layer_norm");
-    int64_t params = conv_ops(ops, on);
-    op(ops, "flatten", NULL);
-    if (ln) {
-        cJSON *l = op(ops, "layer_norm", "input_norm");
-        cJSON_AddNumberToObject(l, "size", 2304);
-        params += 2 * 2304;
-    }
-    cJSON *proj = op(ops, "linear", "input_projection");
-    cJSON_AddNumberToObject(proj, "in", 2304);
-    cJSON_AddNumberToObject(proj, "out", (double)x->layers[0].size);
+    cJSON *l = op(ops, "linear", name);
+    cJSON_AddNumberToObject(l, "in", (double)in);
+    cJSON_AddNumberToObject(l, "out", (double)out);
     op(ops, "relu", NULL);
-    params += 2304 * x->layers[0].size + x->layers[0].size;
-    for (size_t l = 0; l < x->nlayers; l++) params += bio_layer_op(ops, x, l, on);
-    int64_t last = x->layers[x->nlayers - 1].size;
+    return in * out + out;
+}
+
+static int64_t classifier_ops(cJSON *ops, int64_t last, int ln)
+{
+    int64_t params = 0;
     if (ln) {
         cJSON *l = op(ops, "layer_norm", "classifier_norm");
         cJSON_AddNumberToObject(l, "size", (double)last);
@@ -232,6 +234,44 @@ static int64_t build_ops(cJSON *ops, const ir *x, const int *on)
     cJSON_AddNumberToObject(cls, "in", (double)last);
     cJSON_AddNumberToObject(cls, "out", 7);
     return params + 7 * last + 7;
+}
+
+/* BIONIC.md §2: conv stage, projection to layer A, the biological layers, classifier. */
+static int64_t bionic_ops(cJSON *ops, const ir *x, const int *on)
+{
+    int ln = switch_on(on, "layer_norm");
+    int64_t params = conv_ops(ops, on);
+    op(ops, "flatten", NULL);
+    if (ln) {
+        cJSON *l = op(ops, "layer_norm", "input_norm");
+        cJSON_AddNumberToObject(l, "size", 2304);
+        params += 2 * 2304;
+    }
+    params += dense_relu(ops, "input_projection", 2304, x->layers[0].size);
+    for (size_t l = 0; l < x->nlayers; l++) params += bio_layer_op(ops, x, l, on);
+    return params + classifier_ops(ops, x->layers[x->nlayers - 1].size, ln);
+}
+
+/* The matched baseline of BIONIC.md §4: the same convolutions and layer
+ * widths as dense ReLU layers, with none of the biological components
+ * (no lateral inhibition, attention, masks, intra-layer weights,
+ * inhibition, noise, LayerNorm or Hebbian update). */
+static int64_t cnn_ops(cJSON *ops, const ir *x, int *on)
+{
+    static const char *const bio_only[] = {"masks", "intra", "inhibition", "lateral_inhibition", "attention",
+                                           "noise", "layer_norm", "hebbian", NULL};
+    for (size_t i = 0; i < NSWITCHES; i++)
+        for (int k = 0; bio_only[k]; k++)
+            if (!strcmp(SWITCHES[i].name, bio_only[k])) on[i] = 0;
+    int64_t params = conv_ops(ops, on), in = 2304;
+    op(ops, "flatten", NULL);
+    for (size_t l = 0; l < x->nlayers; l++) {
+        char name[48];
+        snprintf(name, sizeof name, "dense_%s", x->layers[l].name);
+        params += dense_relu(ops, name, in, x->layers[l].size);
+        in = x->layers[l].size;
+    }
+    return params + classifier_ops(ops, in, 0);
 }
 
 /* ------------------------------------------------------------ file */
@@ -257,7 +297,7 @@ static int add_arrays(container_writer *w, const ir *x)
     return CONNC_OK;
 }
 
-static cJSON *metadata(const ir *x, const emit_options *o, const double *values, const int *on)
+static cJSON *metadata(const ir *x, const emit_options *o, const double *values, int *on)
 {
     cJSON *ir_meta = cJSON_Parse(x->meta);
     cJSON *m = cJSON_CreateObject();
@@ -276,12 +316,14 @@ static cJSON *metadata(const ir *x, const emit_options *o, const double *values,
     cJSON_AddNumberToObject(m, "classes", 7);
     cJSON_AddItemToObject(m, "layers", cJSON_DetachItemFromObjectCaseSensitive(ir_meta, "layers"));
     cJSON_AddItemToObject(m, "projections", cJSON_DetachItemFromObjectCaseSensitive(ir_meta, "projections"));
+    cJSON *ops = cJSON_CreateArray();
+    int64_t params = strcmp(o->model, "cnn") == 0 ? cnn_ops(ops, x, on) : bionic_ops(ops, x, on);
     cJSON *sw = cJSON_AddObjectToObject(m, "switches");
     for (size_t i = 0; i < NSWITCHES; i++) cJSON_AddBoolToObject(sw, SWITCHES[i].name, on[i]);
     cJSON *hp = cJSON_AddObjectToObject(m, "hyperparameters");
     for (size_t i = 0; i < NHYPER; i++) cJSON_AddNumberToObject(hp, HYPER[i].key, values[i]);
-    cJSON *ops = cJSON_AddArrayToObject(m, "ops");
-    cJSON_AddNumberToObject(m, "parameters", (double)build_ops(ops, x, on));
+    cJSON_AddItemToObject(m, "ops", ops);
+    cJSON_AddNumberToObject(m, "parameters", (double)params);
     cJSON_Delete(ir_meta);
     return m;
 }
@@ -290,8 +332,8 @@ int emit_network(const ir *x, const emit_options *o, const char *path)
 {
     double values[NHYPER];
     int on[NSWITCHES];
-    if (strcmp(o->model, "bionic") != 0)
-        return err_set(CONNC_ERR_USAGE, "--model '%s': unknown model (this connc emits 'bionic')", o->model);
+    if (strcmp(o->model, "bionic") != 0 && strcmp(o->model, "cnn") != 0)
+        return err_set(CONNC_ERR_USAGE, "--model '%s': unknown model ('bionic' or the baseline 'cnn')", o->model);
     TRY(apply_overrides(o, values, on));
     cJSON *m = metadata(x, o, values, on);
     char *text = m ? cJSON_Print(m) : NULL;

@@ -156,6 +156,22 @@ static int read_adjacency(connc_file *f, ir *x)
     return CONNC_OK;
 }
 
+/* Every per-cell label must index something that exists, so readers can
+ * use them as indices. */
+static int check_cell_labels(const ir *x, const cJSON *meta)
+{
+    const char *path = connc_file_path(x->file);
+    int ntypes = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "cells"), "types"));
+    for (int64_t i = 0; i < x->ncells; i++)
+        if (x->layer[i] < -1 || x->layer[i] >= (int32_t)x->nlayers || x->type[i] < 0 || x->type[i] >= ntypes ||
+            x->inhibitory[i] > 1)
+            return bad(path, "cell label out of range", "cells/layer, cells/type or cells/inhibitory");
+    for (size_t l = 0; l < x->nlayers; l++)
+        for (int64_t i = x->layers[l].offset; i < x->layers[l].offset + x->layers[l].size; i++)
+            if (x->layer[i] != (int32_t)l) return bad(path, "cells/layer disagrees with the layer ranges", NULL);
+    return CONNC_OK;
+}
+
 int ir_read(const char *path, ir *x)
 {
     memset(x, 0, sizeof *x);
@@ -180,6 +196,7 @@ int ir_read(const char *path, ir *x)
     CHECK(read_cells(x->file, x));
     CHECK(read_adjacency(x->file, x));
     CHECK(read_layers(x->file, meta, x));
+    CHECK(check_cell_labels(x, meta));
     if (!(x->meta = strdup(connc_file_metadata(x->file)))) {
         rc = err_set(CONNC_ERR_NOMEM, "out of memory");
         goto fail;

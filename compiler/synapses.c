@@ -103,7 +103,7 @@ int synapses_read(const char *path, const cell_table *cells, int skip_unknown, s
     sc.size = table_col(t, "size");
     sc.valid = table_col(t, "valid");
     if (sc.pre < 0 || sc.post < 0) {
-        rc = err_set(CONNC_ERR_FORMAT, "%s: missing column '%s' (a synapse table needs pre_pt_root_id and post_pt_root_id)",
+        rc = err_set(CONNC_ERR_FORMAT, "%s:1: missing column '%s' (a synapse table needs pre_pt_root_id and post_pt_root_id)",
                      path, sc.pre < 0 ? "pre_pt_root_id" : "post_pt_root_id");
         goto fail;
     }

@@ -82,9 +82,9 @@ expect_err emit_from_cnet 3 "a network description, not an IR" "$CONNC" -q emit 
 
 # ---- bad tables: exit 3, one line naming file:line and field
 printf 'pt_root_id,type\n1,4P\n' >"$T/nocol.csv"
-expect_err missing_column 3 "nocol.csv: missing column 'cell_type'" compile --cells "$T/nocol.csv" --synapses "$SYN" -o "$T/x.cir"
+expect_err missing_column 3 "nocol.csv:1: missing column 'cell_type'" compile --cells "$T/nocol.csv" --synapses "$SYN" -o "$T/x.cir"
 printf 'pre_pt_root_id,post\n10,20\n' >"$T/nocol-syn.csv"
-expect_err missing_syn_column 3 "nocol-syn.csv: missing column 'post_pt_root_id'" compile --cells "$CELLS" --synapses "$T/nocol-syn.csv" -o "$T/x.cir"
+expect_err missing_syn_column 3 "nocol-syn.csv:1: missing column 'post_pt_root_id'" compile --cells "$CELLS" --synapses "$T/nocol-syn.csv" -o "$T/x.cir"
 { cat "$CELLS"; echo '20,23P,"[1, 1, 1]",t'; } >"$T/dup.csv"
 expect_err duplicate_root 3 "dup.csv:14: field 'pt_root_id': duplicate root id 20 (first at line 5)" compile --cells "$T/dup.csv" --synapses "$SYN" -o "$T/x.cir"
 { cat "$SYN"; echo '2000,10,777,1,t'; } >"$T/unknown.csv"

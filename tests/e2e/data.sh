@@ -69,6 +69,11 @@ expect_eq xdg_cache_file "$(ls "$T"/xdg/connc/fer2013-*.cache | wc -l)" 1
 expect_ok no_cache env XDG_CACHE_HOME="$T/xdg2" "$CONNC" data --data "$T/good.csv" --no-cache
 no_files no_cache_nothing_written "$T/xdg2"
 
+# a cache that cannot be written costs only the log line
+expect_ok cache_unwritable "$CONNC" data --data "$T/good.csv" --cache-dir "$T/good.csv/sub"
+grep -q "could not write the cache (.*); continuing without" "$T/err" && pass cache_unwritable_logged ||
+    fail cache_unwritable_logged "$(cat "$T/err")"
+
 # CRLF line ends are accepted (the \r is dropped): same table as LF
 sed 's/$/\r/' "$T/good.csv" >"$T/crlf.csv"
 expect_ok crlf "$CONNC" data --data "$T/crlf.csv" --no-cache

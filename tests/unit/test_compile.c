@@ -542,8 +542,8 @@ TEST(compile_empty_layer)
 TEST(compile_cell_table_errors)
 {
     cell_table c;
-    EXPECT_ERR(cells_read(tmp_file("c1.csv", "root,cell_type\n1,4P\n"), &c), CONNC_ERR_FORMAT, "c1.csv: missing column 'pt_root_id'");
-    EXPECT_ERR(cells_read(tmp_file("c2.csv", "pt_root_id,type\n1,4P\n"), &c), CONNC_ERR_FORMAT, "c2.csv: missing column 'cell_type'");
+    EXPECT_ERR(cells_read(tmp_file("c1.csv", "root,cell_type\n1,4P\n"), &c), CONNC_ERR_FORMAT, "c1.csv:1: missing column 'pt_root_id'");
+    EXPECT_ERR(cells_read(tmp_file("c2.csv", "pt_root_id,type\n1,4P\n"), &c), CONNC_ERR_FORMAT, "c2.csv:1: missing column 'cell_type'");
     EXPECT_ERR(cells_read(tmp_file("c3.csv", "pt_root_id,cell_type\n1,4P\n2,23P\n1,BC\n"), &c), CONNC_ERR_FORMAT,
                "c3.csv:4: field 'pt_root_id': duplicate root id 1 (first at line 2)");
     EXPECT_ERR(cells_read(tmp_file("c4.csv", "pt_root_id,cell_type\n1,4P\n-5,23P\n"), &c), CONNC_ERR_FORMAT,
@@ -576,7 +576,7 @@ TEST(compile_synapse_table_errors)
     synapse_list s;
     EXPECT_EQ_INT(cells_read(tmp_file("sc.csv", "pt_root_id,cell_type\n1,4P\n2,23P\n"), &c), 0);
     EXPECT_ERR(synapses_read(tmp_file("s1.csv", "pre_pt_root_id,post\n1,2\n"), &c, 0, &s), CONNC_ERR_FORMAT,
-               "s1.csv: missing column 'post_pt_root_id'");
+               "s1.csv:1: missing column 'post_pt_root_id'");
     EXPECT_ERR(synapses_read(tmp_file("s2.csv", "pre_pt_root_id,post_pt_root_id\n1,2\n1,3\n"), &c, 0, &s), CONNC_ERR_FORMAT,
                "s2.csv:3: field 'post_pt_root_id': root id 3 is not in the cell table");
     EXPECT_EQ_INT(synapses_read(tmp_path("s2.csv"), &c, 1, &s), 0);

@@ -367,7 +367,7 @@ TEST(fer_load_builds_then_uses_cache)
     int verbosity = quiet();
     four_rows();
     const char *csv = save("load.csv"), *dir = tmp_path("cache1");
-    char cache[4200];
+    char cache[FER_CACHE_PATH_MAX];
     EXPECT_EQ_INT(fer_cache_path(csv, dir, cache, sizeof cache), CONNC_OK);
     fer_data a, b;
     EXPECT_EQ_INT(fer_load(csv, dir, &a), CONNC_OK);
@@ -389,7 +389,7 @@ TEST(fer_load_rebuilds_stale_and_damaged)
     int verbosity = quiet();
     four_rows();
     const char *csv = save("stale.csv"), *dir = tmp_path("cache2");
-    char cache[4200];
+    char cache[FER_CACHE_PATH_MAX];
     fer_cache_path(csv, dir, cache, sizeof cache);
     fer_data d;
     EXPECT_EQ_INT(fer_load(csv, dir, &d), CONNC_OK);
@@ -449,16 +449,16 @@ TEST(fer_cache_location)
     four_rows();
     const char *csv = save("where.csv");
     char *xdg = swap_env("XDG_CACHE_HOME", tmp_path("xdg")), *home = swap_env("HOME", tmp_path("home"));
-    char path[4200], want[4200];
+    char path[FER_CACHE_PATH_MAX], want[FER_CACHE_PATH_MAX];
     EXPECT_EQ_INT(fer_cache_path(csv, NULL, path, sizeof path), CONNC_OK);
     snprintf(want, sizeof want, "%s/connc/fer2013-", tmp_path("xdg"));
     EXPECT(strncmp(path, want, strlen(want)) == 0 && strlen(path) == strlen(want) + 16 + 6);
     /* another name for the same file finds the same cache */
-    char other[4200], again[4200];
+    char other[FER_CACHE_PATH_MAX], again[FER_CACHE_PATH_MAX];
     snprintf(other, sizeof other, "%s/./where.csv", harness_tmpdir);
     EXPECT_EQ_INT(fer_cache_path(other, NULL, again, sizeof again), CONNC_OK);
     EXPECT(strcmp(path, again) == 0);
-    swap_env("XDG_CACHE_HOME", "relative/dir"); /* ignored, as the XDG spec says */
+    free(swap_env("XDG_CACHE_HOME", "relative/dir")); /* ignored, as the XDG spec says */
     EXPECT_EQ_INT(fer_cache_path(csv, NULL, path, sizeof path), CONNC_OK);
     snprintf(want, sizeof want, "%s/.cache/connc/fer2013-", tmp_path("home"));
     EXPECT(strncmp(path, want, strlen(want)) == 0);
@@ -467,8 +467,8 @@ TEST(fer_cache_location)
     EXPECT_EQ_INT(fer_load(csv, FER_CACHE_OFF, &d), CONNC_OK);
     EXPECT_EQ_INT(count_files(tmp_path("home")), 0);
     fer_free(&d);
-    swap_env("HOME", NULL);
-    swap_env("XDG_CACHE_HOME", NULL);
+    free(swap_env("HOME", NULL));
+    free(swap_env("XDG_CACHE_HOME", NULL));
     EXPECT_ERR(fer_cache_path(csv, NULL, path, sizeof path), CONNC_ERR_NOTFOUND, "no cache directory");
     EXPECT_EQ_INT(fer_load(csv, NULL, &d), CONNC_OK); /* no directory: parse without a cache */
     fer_free(&d);
