@@ -66,6 +66,7 @@ static cJSON *state_json(const trainer *t, const char *digest)
     cJSON_AddNumberToObject(m, "seed", (double)t->opt.seed);
     cJSON_AddNumberToObject(m, "threads", t->opt.threads);
     cJSON_AddStringToObject(m, "ablate", t->opt.ablate ? t->opt.ablate : "");
+    cJSON_AddNumberToObject(m, "limit_train", (double)t->opt.limit_train);
     cJSON_AddNumberToObject(m, "epochs_done", s->epoch);
     cJSON_AddNumberToObject(m, "adam_t", (double)s->adam.t);
     cJSON_AddNumberToObject(m, "lr", s->adam.lr);
@@ -199,7 +200,7 @@ done:
     return rc;
 }
 
-int checkpoint_peek(const char *path, char *ablate, size_t cap, uint64_t *seed)
+int checkpoint_peek(const char *path, char *ablate, size_t cap, train_options *o)
 {
     connc_file *f;
     TRY(connc_file_open(path, &f));
@@ -210,7 +211,9 @@ int checkpoint_peek(const char *path, char *ablate, size_t cap, uint64_t *seed)
         rc = err_set(CONNC_ERR_FORMAT, "%s: not a connc checkpoint", path);
     else {
         strcpy(ablate, ab->valuestring);
-        *seed = (uint64_t)jnum(m, "seed");
+        o->ablate = ablate;
+        o->seed = (uint64_t)jnum(m, "seed");
+        o->limit_train = (long)jnum(m, "limit_train");
     }
     cJSON_Delete(m);
     connc_file_close(f);

@@ -141,7 +141,10 @@ static void train_epoch(trainer *t, epoch_record *rec)
     network *net = &t->net;
     size_t n = t->count[FER_TRAINING];
     int bs = net->hp.batch_size;
-    rng_shuffle(&t->st.rng, t->order[FER_TRAINING], n);
+    /* shuffle a fresh copy of the split's order: the permutation then depends
+     * only on the RNG state, which a checkpoint restores exactly */
+    memcpy(t->epoch_order, t->order[FER_TRAINING], n * sizeof *t->epoch_order);
+    rng_shuffle(&t->st.rng, t->epoch_order, n);
     char label[32];
     snprintf(label, sizeof label, "epoch %d", t->st.epoch + 1);
     progress bar;
@@ -150,7 +153,7 @@ static void train_epoch(trainer *t, epoch_record *rec)
     long correct = 0;
     for (size_t at = 0; at < n; at += (size_t)bs) {
         int B = (int)(n - at < (size_t)bs ? n - at : (size_t)bs);
-        loss += B * train_step(t, t->order[FER_TRAINING] + at, B, &correct);
+        loss += B * train_step(t, t->epoch_order + at, B, &correct);
         progress_update(&bar, at + (size_t)B);
     }
     progress_end(&bar, n);
@@ -188,14 +191,6 @@ static int end_of_epoch(trainer *t, const epoch_record *rec)
 
 /* ------------------------------------------------------------ setup */
 
-static char *run_path(const trainer *t, const char *name)
-{
-    size_t n = strlen(t->opt.run_dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", t->opt.run_dir, name);
-    return p;
-}
-
 /* The description travels with the run so `connc eval RUNDIR` needs nothing else. */
 static int copy_file(const char *from, const char *to)
 {
@@ -226,18 +221,46 @@ static int trainer_open(trainer *t, const train_options *o, const char *net_path
     TRY(split_indices(t));
     TRY(data_statistics(t));
     t->pixels = malloc(FER_PIXELS * sizeof *t->pixels);
+    t->epoch_order = malloc(t->count[FER_TRAINING] * sizeof *t->epoch_order);
     t->st.best_param = malloc((size_t)(t->net.P ? t->net.P : 1) * sizeof(real));
-    if (!t->pixels || !t->st.best_param) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    if (!t->pixels || !t->epoch_order || !t->st.best_param) return err_set(CONNC_ERR_NOMEM, "out of memory");
     return CONNC_OK;
 }
 
-static void trainer_close(trainer *t)
+static char *run_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* A trainer for run_dir with the paths of its checkpoint and description copy. */
+static trainer *trainer_new(const train_options *o)
+{
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->opt = *o;
+    t->ckpt_path = run_path(o->run_dir, "checkpoint.ckpt");
+    t->net_copy = run_path(o->run_dir, "network.cnet");
+    if (t->ckpt_path && t->net_copy) return t;
+    free(t->ckpt_path);
+    free(t->net_copy);
+    free(t);
+    return NULL;
+}
+
+static void trainer_free(trainer *t)
 {
     for (int s = 0; s < FER_SPLITS; s++) free(t->order[s]);
     free(t->pixels);
+    free(t->epoch_order);
     free(t->st.best_param);
+    free(t->ckpt_path);
+    free(t->net_copy);
     fer_free(&t->data);
     network_free(&t->net);
+    free(t);
 }
 
 static void state_init(trainer *t)
@@ -311,58 +334,42 @@ static int train_loop(trainer *t, const char *ckpt)
 
 int train_run(const train_options *o)
 {
-    trainer *t = calloc(1, sizeof *t);
+    trainer *t = trainer_new(o);
     if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
-    char *ckpt = NULL, *netcopy = NULL;
     int rc;
     CHECK(make_dirs(o->run_dir));
-    t->opt = *o;
-    ckpt = run_path(t, "checkpoint.ckpt");
-    netcopy = run_path(t, "network.cnet");
-    if (!ckpt || !netcopy) { rc = err_set(CONNC_ERR_NOMEM, "out of memory"); goto fail; }
-    if (!o->resume) CHECK(copy_file(o->net_path, netcopy));
-    CHECK(trainer_open(t, o, netcopy));
+    if (!o->resume) CHECK(copy_file(o->net_path, t->net_copy));
+    CHECK(trainer_open(t, o, t->net_copy));
     state_init(t);
-    if (o->resume) CHECK(checkpoint_load(t, ckpt));
+    if (o->resume) CHECK(checkpoint_load(t, t->ckpt_path));
     log_info("training %ld parameters on %zu images (batch %d, %d thread%s)", t->net.P, t->count[FER_TRAINING],
              t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s");
-    CHECK(train_loop(t, ckpt));
+    CHECK(train_loop(t, t->ckpt_path));
     final_evaluation(t);
     CHECK(write_reports(t));
     log_info("best epoch %d: PrivateTest accuracy %.4f, macro-F1 %.4f; report in %s", t->metrics.best_epoch,
              t->metrics.test.accuracy, t->metrics.test.macro_f1, o->run_dir);
 fail:
-    trainer_close(t);
-    free(ckpt);
-    free(netcopy);
-    free(t);
+    trainer_free(t);
     return rc;
 }
 
 int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, int threads)
 {
-    trainer *t = calloc(1, sizeof *t);
-    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
     train_options o = {.data_path = data_path, .cache_dir = cache_dir, .run_dir = run_dir, .threads = threads};
-    char *ckpt = NULL, *netcopy = NULL, ablate[512];
+    trainer *t = trainer_new(&o);
+    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    char ablate[512];
     int rc;
-    t->opt = o;
-    ckpt = run_path(t, "checkpoint.ckpt");
-    netcopy = run_path(t, "network.cnet");
-    if (!ckpt || !netcopy) { rc = err_set(CONNC_ERR_NOMEM, "out of memory"); goto fail; }
-    CHECK(checkpoint_peek(ckpt, ablate, sizeof ablate, &o.seed)); /* rebuild the network the run trained */
-    o.ablate = ablate;
-    CHECK(trainer_open(t, &o, netcopy));
+    CHECK(checkpoint_peek(t->ckpt_path, ablate, sizeof ablate, &o)); /* rebuild the network and data the run saw */
+    CHECK(trainer_open(t, &o, t->net_copy));
     state_init(t);
-    CHECK(checkpoint_load(t, ckpt));
+    CHECK(checkpoint_load(t, t->ckpt_path));
     final_evaluation(t);
     CHECK(write_reports(t));
     log_info("PrivateTest accuracy %.4f, macro-F1 %.4f, loss %.4f (best epoch %d)", t->metrics.test.accuracy,
              t->metrics.test.macro_f1, t->metrics.test.loss, t->metrics.best_epoch);
 fail:
-    trainer_close(t);
-    free(ckpt);
-    free(netcopy);
-    free(t);
+    trainer_free(t);
     return rc;
 }

@@ -34,9 +34,11 @@ typedef struct {
 
 typedef struct {
     train_options opt;
+    char *ckpt_path, *net_copy;   /* run_dir/checkpoint.ckpt and run_dir/network.cnet */
     network net;
     fer_data data;
-    uint32_t *order[FER_SPLITS];  /* image indices of each split */
+    uint32_t *order[FER_SPLITS];  /* image indices of each split, in file order */
+    uint32_t *epoch_order;      /* this epoch's shuffled training order */
     size_t count[FER_SPLITS];
     real mean, std;             /* training-set pixel statistics in [0,1] units */
     real class_w[FER_CLASSES];  /* w_c = N / (C n_c) over the training split */
@@ -52,7 +54,8 @@ int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, 
 /* checkpoint.c */
 int checkpoint_save(const trainer *t, const char *path);
 int checkpoint_load(trainer *t, const char *path);
-/* The run settings a checkpoint was made with (ablation list and seed). */
-int checkpoint_peek(const char *path, char *ablate, size_t cap, uint64_t *seed);
+/* The run settings a checkpoint was made with (ablation list, seed, training
+ * subset) into o; the ablation text is copied into ablate[cap]. */
+int checkpoint_peek(const char *path, char *ablate, size_t cap, train_options *o);
 
 #endif
