@@ -36,7 +36,7 @@ $(BUILD)/runtime/%.o:  EXTRA_INC = -Iruntime
 $(BUILD)/cli/%.o:      EXTRA_INC = -Icompiler -Iruntime -Icli
 $(BUILD)/tests/%.o:    EXTRA_INC = -Icompiler -Iruntime -Itests/unit
 
-.PHONY: all deps run test unit sanitize clean
+.PHONY: all deps run test unit sanitize bench clean
 all: $(BIN)
 
 deps:
@@ -113,6 +113,10 @@ sanitize: deps
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests build-san/gradcheck_tests
 	@CONNC=build-san/connc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+
+# Speed figures, appended to docs/BENCHMARKS.md (never timed in the tests).
+bench: $(BIN)
+	@for b in bench/*.sh; do sh $$b || exit 1; done
 
 clean:
 	rm -rf build build-san bin
