@@ -229,7 +229,7 @@ static int read_epochs(const char *path, const cJSON *root, run_metrics *m)
     m->nepochs = 0;
     cJSON_ArrayForEach(o, a) {
         epoch_record *e = &m->epochs[m->nepochs++];
-        long epoch;
+        long epoch = 0;
         TRY(whole(path, "epochs.epoch", cJSON_GetObjectItemCaseSensitive(o, "epoch"), 1, INT_MAX, &epoch));
         e->epoch = (int)epoch;
         e->train_loss = num(o, "train_loss");
@@ -244,7 +244,7 @@ static int read_epochs(const char *path, const cJSON *root, run_metrics *m)
 
 static int read_metrics(const char *path, const cJSON *root, run_metrics *m)
 {
-    long best, params;
+    long best = 0, params = 0;
     TRY(whole(path, "best_epoch", cJSON_GetObjectItemCaseSensitive(root, "best_epoch"), 0, INT_MAX, &best));
     TRY(whole(path, "parameters", cJSON_GetObjectItemCaseSensitive(root, "parameters"), 0, 1e15, &params));
     m->best_epoch = (int)best;
