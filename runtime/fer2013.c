@@ -1,9 +1,9 @@
 /* fer2013.c: streaming FER-2013 CSV reader and its binary cache (see fer2013.h).
  *
  * The CSV is read through zlib's gzread, which also passes plain files through
- * unchanged, in 64 KiB pieces into a 1 MiB line buffer; each line is parsed in
- * place, so memory is the output arrays plus that buffer.  The cache layout is documented in
- * schemas/fer2013_cache.md and in the comment above header_pack().
+ * unchanged, in 256 KiB pieces into a 1 MiB line buffer; each line is parsed
+ * in place, so memory is the output arrays plus that buffer.  The cache
+ * layout is documented in schemas/fer2013_cache.md and above header_pack().
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "fer2013.h"
@@ -534,7 +534,7 @@ static int same_source(const fer_source *a, const fer_source *b)
 int fer_load(const char *csv_path, const char *cache_dir, fer_data *out)
 {
     memset(out, 0, sizeof *out);
-    char cache[4096 + 64];
+    char cache[FER_CACHE_PATH_MAX];
     int rc = fer_cache_path(csv_path, cache_dir, cache, sizeof cache);
     if (rc == CONNC_ERR_NOTFOUND) return fer_parse_csv(csv_path, out);
     TRY(rc);

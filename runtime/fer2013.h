@@ -26,6 +26,8 @@
 #define FER_MAX_ROWS (1u << 22)
 /* Pass as cache_dir to fer_load() to parse without reading or writing a cache. */
 #define FER_CACHE_OFF ""
+/* Room for any path fer_cache_path() writes. */
+#define FER_CACHE_PATH_MAX 4200
 
 enum { FER_TRAINING = 0, FER_PUBLIC_TEST = 1, FER_PRIVATE_TEST = 2 };
 
