@@ -14,6 +14,7 @@ static const subcommand commands[] = {
     {"export", cmd_export, "write masks and adjacency as npz, npy, mtx, csv or SONATA"},
     {"train", cmd_train, "train a network description on FER-2013 (reports, checkpoints)"},
     {"eval", cmd_eval, "evaluate a run's best weights on every split"},
+    {"ablate", cmd_ablate, "train configurations x seeds, write the paper-style results table"},
     {"data", cmd_data, "check FER-2013 data and build its cache"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

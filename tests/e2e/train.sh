@@ -50,6 +50,16 @@ expect_ok ablate_masks_noise $TRAIN --epochs 1 --ablate masks,noise,conv -o "$T/
 "$CONNC" -q emit "$T/c.cir" --model cnn -o "$T/cnn.cnet"
 expect_ok train_cnn_baseline "$CONNC" -q train "$T/cnn.cnet" --data $DATA --cache-dir "$T/cache" --limit 200 --epochs 1 -o "$T/cnn"
 
+# the paper-style table: configurations x seeds, resumable
+ABL="$CONNC ablate $T/c.cnet --baseline $T/cnn.cnet --configs full,noise+hebbian,baseline --seeds 2 --epochs 1 --limit 100 --threads 1 --data $DATA --cache-dir $T/cache -o $T/study"
+expect_ok ablate_study $ABL
+rows=$(grep -c '^| \(full\|noise+hebbian\|baseline\) ' "$T/study/results.md" 2>/dev/null)
+expect_eq ablate_table_rows "$rows" 3
+csv=$(sed -n 1p "$T/study/results.csv" | cut -d, -f1-2)
+expect_eq ablate_csv_header "$csv" "model,n_runs"
+again=$($ABL 2>&1 | grep -c 'training ')
+expect_eq ablate_rerun_reuses_runs "$again" 0
+
 # bad invocations: one-line errors, documented exit codes
 expect_err train_ir_not_cnet 3 "not a network description" "$CONNC" train "$T/c.cir" --data $DATA -o "$T/bad1"
 expect_err train_unknown_switch 2 "unknown switch 'wings'" $TRAIN --ablate wings -o "$T/bad2"
