@@ -5,14 +5,14 @@ CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -pedantic
-PKGS     = libcjson zlib openblas
+PKGS     = libcjson zlib openblas libcurl
 HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
 ifneq ($(HDF5_LIBS),)
 HDF5_DEF = -DCONNC_HAVE_HDF5
 endif
 CPPFLAGS = -Iinclude -Icommon -D_FILE_OFFSET_BITS=64 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HDF5_DEF) $(HDF5_CFLAGS)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz -lopenblas) $(HDF5_LIBS) -lm
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz -lopenblas -lcurl) $(HDF5_LIBS) -lm
 
 BUILD   ?= build
 BIN      = bin/connc
@@ -26,7 +26,7 @@ LIB_SRC      = $(COMMON_SRC) $(COMPILER_SRC) $(RUNTIME_SRC)
 LIB_OBJ      = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_mapping.o
 CLI_OBJ      = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC     = $(wildcard tests/unit/test_*.c)
-UNIT_OBJ     = $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/harness.o
+UNIT_OBJ     = $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/harness.o $(BUILD)/tests/unit/files.o
 UNIT_BIN     = $(BUILD)/unit_tests
 
 # Per-directory include paths keep compiler/ and runtime/ apart: each sees
@@ -75,7 +75,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 # Gradient checks: the runtime's kernels again, in double precision
 # (-DCONNC_REAL_DOUBLE), against central differences (tests/gradcheck).
 F64_KERNELS  = activation attention bio_layer conv2d hebbian layer_norm linear loss network_load network_run \
-               optimizer pool rng sparse_linear
+               optimizer pool sparse_linear
 F64_SRC      = $(F64_KERNELS:%=runtime/%.c) $(wildcard tests/gradcheck/*.c) tests/unit/harness.c
 F64_OBJ      = $(F64_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o)
 F64_BIN      = $(BUILD)/gradcheck_tests

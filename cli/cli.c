@@ -2,12 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "connc.h"
-#include "error.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
 int cli_fail(const char *cmd, int status)
 {
@@ -47,34 +45,6 @@ int cli_int(const char *cmd, const char *opt, const char *arg, long lo, long hi,
     }
     *out = v;
     return 0;
-}
-
-char *cli_read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1 || cap >= (64u << 20)) break;
-        char *b = realloc(buf, cap * 2);
-        if (!b) { free(buf); buf = NULL; break; }
-        buf = b;
-        cap *= 2;
-    }
-    int bad = ferror(f) || !buf || len >= cap - 1;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        err_set(CONNC_ERR_IO, "%s: cannot read (or larger than 64 MiB)", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
 }
 
 void cli_reset_getopt(void)

@@ -30,8 +30,6 @@ int cli_fail(const char *cmd, int status);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Parses a whole decimal integer argument in [lo, hi]. */
 int cli_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
-/* Reads a whole (small) text file into a NUL-terminated string; NULL on error (reported). */
-char *cli_read_text(const char *path);
 /* Resets getopt for a subcommand's own argv. */
 void cli_reset_getopt(void);
 

@@ -3,11 +3,15 @@
 #include "cli.h"
 #include "compile.h"
 #include "error.h"
+#include "infile.h"
 #include "progress.h"
 #include "summary.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* A provenance record is a small JSON object copied into the IR's metadata. */
+#define MAX_PROVENANCE_BYTES (64u << 20)
 
 static void help(void)
 {
@@ -90,10 +94,7 @@ int cmd_compile(int argc, char **argv)
     memset(&x, 0, sizeof x);
     double t0 = now_seconds();
     int rc;
-    if (a.provenance && !(prov = cli_read_text(a.provenance))) {
-        rc = CONNC_ERR_IO;
-        goto fail;
-    }
+    if (a.provenance) CHECK(infile_read(a.provenance, MAX_PROVENANCE_BYTES, &prov, NULL));
     a.opt.source_json = prov;
     CHECK(a.mapping ? mapping_load(a.mapping, &map) : mapping_default(&map));
     CHECK(cells_read(a.cells, &cells));

@@ -2,10 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "container.h"
 #include "error.h"
+#include "infile.h"
 #include "outfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -335,13 +335,9 @@ int connc_file_open(const char *path, connc_file **out)
     *out = NULL;
     if (!host_is_little_endian())
         return err_set(CONNC_ERR_UNSUPPORTED, "%s: reading needs a little-endian host", path);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_set(CONNC_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = infile_open(path, &st);
+    if (fd < 0) return fd;
     connc_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         close(fd);

@@ -87,6 +87,20 @@ static int check_cells(const export_ctx *c)
     return CONNC_OK;
 }
 
+void export_field(FILE *f, const char *s, const char *special)
+{
+    if (s[strcspn(s, special)] == '\0') {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 const char *export_type_of(const export_ctx *c, int64_t i) { return c->type_name[c->x->type[i]]; }
 
 const char *export_layer_of(const export_ctx *c, int64_t i)

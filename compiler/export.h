@@ -49,6 +49,10 @@ typedef struct {
     char path[4096];          /* the file being written */
 } export_ctx;
 
+/* Writes text field s of a delimited table: as it is, or between double quotes
+ * (a quote inside doubled) when it holds any character of special - the
+ * delimiter, '"' and whatever else ends a field in that format. */
+void export_field(FILE *f, const char *s, const char *special);
 /* Labels of IR cell i for the cell tables. */
 const char *export_type_of(const export_ctx *c, int64_t i);
 const char *export_layer_of(const export_ctx *c, int64_t i);   /* "" for a cell in no layer */

@@ -226,19 +226,7 @@ static int h5_file(export_ctx *c, const char *file, int (*body)(h5w *, const exp
 }
 
 /* SONATA CSV: space separated, a field with a space or quote is quoted. */
-static void sonata_field(FILE *f, const char *s)
-{
-    if (s[strcspn(s, " \"")] == '\0') {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
+static void sonata_field(FILE *f, const char *s) { export_field(f, s, " \""); }
 
 /* node_type_id is the cell type's index; the model columns SONATA simulators
  * need (model_type, model_template) are the user's to add. */

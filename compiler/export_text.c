@@ -8,7 +8,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 static int stream_status(outfile *o)
 {
@@ -51,19 +50,7 @@ static int mtx_inhibition(outfile *o, const export_ctx *c, const ir_layer *y)
 /* ------------------------------------------------------------ CSV */
 
 /* One field, quoted when it holds a comma, quote or line break (RFC 4180). */
-static void csv_text(FILE *f, const char *s)
-{
-    if (s[strcspn(s, ",\"\r\n")] == '\0') {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
+static void csv_text(FILE *f, const char *s) { export_field(f, s, ",\"\r\n"); }
 
 static int cells_csv(outfile *o, const export_ctx *c)
 {

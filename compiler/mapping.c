@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mapping.h"
 #include "error.h"
+#include "infile.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 
 extern const char connc_default_mapping_json[]; /* generated from connectomes/mappings/bionic.json */
+
+/* A mapping names a few layers and cell types; anything this large is not one. */
+#define MAX_MAPPING_BYTES (16u << 20)
 
 static int valid_name(const char *s)
 {
@@ -162,24 +166,8 @@ fail:
 
 int mapping_load(const char *path, mapping *m)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(CONNC_ERR_IO, "%s: cannot open", path);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            if (cap > (16u << 20)) { fclose(f); free(text); return err_set(CONNC_ERR_LIMIT, "%s: larger than 16 MiB", path); }
-            char *t = realloc(text, cap);
-            if (!t) { fclose(f); free(text); return err_set(CONNC_ERR_NOMEM, "out of memory"); }
-            text = t;
-        }
-        size_t n = fread(text + len, 1, 4096, f);
-        len += n;
-        if (n < 4096) break;
-    }
-    fclose(f);
-    text[len] = '\0';
+    char *text;
+    TRY(infile_read(path, MAX_MAPPING_BYTES, &text, NULL));
     int rc = mapping_parse(text, path, m);
     free(text);
     return rc;

@@ -1,4 +1,4 @@
-/* rng.c: xoshiro256** seeded by splitmix64, and portable log/exp (see rng.h). */
+/* rng.c: the portable deviates of `connc synth` (see rng.h). */
 #include "rng.h"
 
 #include <math.h>
@@ -9,61 +9,19 @@
 #define INV_LN2 1.44269504088896338700e+00
 #define SQRT_HALF 0.70710678118654752440
 
-uint64_t splitmix64_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-void rng_seed(rng *r, uint64_t seed, uint64_t stream)
-{
-    uint64_t x = seed ^ splitmix64_next(&stream);
-    /* four distinct splitmix64 outputs: never the all-zero state */
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64_next(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double rng_uniform(rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
-
-uint64_t rng_below(rng *r, uint64_t n)
-{
-    /* reject the lowest 2^64 mod n values so every residue is equally likely */
-    uint64_t threshold = (0 - n) % n, x;
-    do x = rng_next(r);
-    while (x < threshold);
-    return x % n;
-}
-
-double rng_normal(rng *r)
+double rng_normal(rng_state *r)
 {
     double u, v, s;
     do {
-        u = 2 * rng_uniform(r) - 1;
-        v = 2 * rng_uniform(r) - 1;
+        u = 2 * rng_double(r) - 1;
+        v = 2 * rng_double(r) - 1;
         s = u * u + v * v;
     } while (s >= 1 || s == 0);
     return u * sqrt(-2 * rng_log(s) / s);
 }
 
 /* 1 - U lies in (0, 1] and is exact, so the logarithm is always finite. */
-double rng_exponential(rng *r) { return -rng_log(1 - rng_uniform(r)); }
+double rng_exponential(rng_state *r) { return -rng_log(1 - rng_double(r)); }
 
 double rng_log(double x)
 {

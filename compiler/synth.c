@@ -63,16 +63,16 @@ static int make_cells(const synth_model *m, const synth_options *o, synth_column
     c->in_w = malloc(n * sizeof *c->in_w);
     if (!c->type || !c->position || !c->out_w || !c->in_w) return err_set(CONNC_ERR_NOMEM, "out of memory for %zu cells", n);
     const synth_geometry *g = &o->geometry;
-    rng pos, prop;
-    rng_seed(&pos, o->seed, STREAM_POSITION);
-    rng_seed(&prop, o->seed, STREAM_PROPENSITY);
+    rng_state pos, prop;
+    rng_init_stream(&pos, o->seed, STREAM_POSITION);
+    rng_init_stream(&prop, o->seed, STREAM_PROPENSITY);
     size_t i = 0;
     for (size_t t = 0; t < m->ntypes; t++)
         for (uint32_t k = 0; k < m->types[t].count; k++, i++) {
             const synth_type *ty = &m->types[t];
-            double x = g->origin_um[0] + (rng_uniform(&pos) - 0.5) * g->width_um;
-            double z = g->origin_um[2] + (rng_uniform(&pos) - 0.5) * g->width_um;
-            double depth = ty->depth_min_um + rng_uniform(&pos) * (ty->depth_max_um - ty->depth_min_um);
+            double x = g->origin_um[0] + (rng_double(&pos) - 0.5) * g->width_um;
+            double z = g->origin_um[2] + (rng_double(&pos) - 0.5) * g->width_um;
+            double depth = ty->depth_min_um + rng_double(&pos) * (ty->depth_max_um - ty->depth_min_um);
             c->type[i] = (uint32_t)t;
             c->position[3 * i] = to_voxels(x, 0);
             c->position[3 * i + 1] = to_voxels(g->origin_um[1] + depth, 1);
@@ -93,7 +93,7 @@ typedef struct {
     size_t first_pre, npre, first_post, npost;
     int same;                    /* pre and post type are the same: no autapses */
     uint64_t pairs;
-    rng r;
+    rng_state r;
     uint32_t *mult;              /* synapses of the k-th chosen connection */
     uint64_t *pair;              /* pair index of the k-th chosen connection */
     size_t nconn, cap;
@@ -122,7 +122,7 @@ static double pair_weight(const block *b, uint64_t q)
  * the smallest k with more than u connections of at most k synapses. */
 static uint32_t draw_mult(block *b)
 {
-    uint64_t u = rng_below(&b->r, b->m->ref_connections);
+    uint64_t u = rng_index(&b->r, b->m->ref_connections);
     uint32_t lo = 1, hi = b->m->mult_max;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -213,8 +213,8 @@ static int choose_sparse(block *b)
     cumulate(b->col->in_w + b->first_post, b->npost, b->cum_post);
     uint64_t width = b->same ? b->npost - 1 : b->npost;
     for (size_t c = 0; c < b->nconn;) {
-        size_t i = pick(b->cum_pre, b->npre, rng_uniform(&b->r));
-        size_t j = pick(b->cum_post, b->npost, rng_uniform(&b->r));
+        size_t i = pick(b->cum_pre, b->npre, rng_double(&b->r));
+        size_t j = pick(b->cum_post, b->npost, rng_double(&b->r));
         if (b->same && i == j) continue;
         uint64_t q = (uint64_t)i * width + (b->same && j > i ? j - 1 : j);
         if (id_map_put(&seen, q, (int32_t)c) >= 0) continue;
@@ -233,7 +233,7 @@ static int add_extra(block *b, uint64_t extra)
     if (!cum) return err_set(CONNC_ERR_NOMEM, "out of memory");
     double s = 0;
     for (size_t c = 0; c < b->nconn; c++) cum[c] = (s += pair_weight(b, b->pair[c]));
-    for (uint64_t e = 0; e < extra; e++) b->mult[pick(cum, b->nconn, rng_uniform(&b->r))]++;
+    for (uint64_t e = 0; e < extra; e++) b->mult[pick(cum, b->nconn, rng_double(&b->r))]++;
     free(cum);
     return CONNC_OK;
 }
@@ -274,7 +274,7 @@ static int make_block(block *b, size_t pre_type, size_t post_type, const synth_o
     b->npost = m->types[post_type].count;
     b->same = pre_type == post_type;
     b->pairs = synth_pairs(m, pre_type, post_type);
-    rng_seed(&b->r, o->seed, STREAM_BLOCK + pre_type * m->ntypes + post_type);
+    rng_init_stream(&b->r, o->seed, STREAM_BLOCK + pre_type * m->ntypes + post_type);
     TRY(draw_mults(b, S, &extra));
     TRY(4 * (uint64_t)b->nconn >= b->pairs ? choose_dense(b) : choose_sparse(b));
     TRY(add_extra(b, extra));
@@ -318,8 +318,8 @@ static int make_synapses(const synth_model *m, const synth_options *o, synth_col
     c->size = malloc((c->nsyn ? c->nsyn : 1) * sizeof *c->size);
     c->centre = malloc((c->nsyn ? 3 * c->nsyn : 1) * sizeof *c->centre);
     if (!c->size || !c->centre) return err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", c->nsyn);
-    rng r;
-    rng_seed(&r, o->seed, STREAM_SYNAPSE);
+    rng_state r;
+    rng_init_stream(&r, o->seed, STREAM_SYNAPSE);
     size_t s = 0;
     for (size_t k = 0; k < c->nconn; k++)
         for (uint32_t n = 0; n < c->mult[k]; n++, s++) {
@@ -327,7 +327,7 @@ static int make_synapses(const synth_model *m, const synth_options *o, synth_col
             c->size[s] = (uint32_t)(v < 1 ? 1 : v > SYNTH_MAX_SIZE ? SYNTH_MAX_SIZE : v);
             for (int a = 0; a < 3; a++)
                 c->centre[3 * s + a] = c->position[3 * (size_t)c->post[k] + a] +
-                                       to_voxels((2 * rng_uniform(&r) - 1) * o->geometry.spread_um, a);
+                                       to_voxels((2 * rng_double(&r) - 1) * o->geometry.spread_um, a);
         }
     return CONNC_OK;
 }

@@ -28,7 +28,7 @@
 #define CONNC_AUGMENT_H
 
 #include "fer2013.h"
-#include "rng.h"
+#include "xoshiro.h"
 
 #include <stdint.h>
 

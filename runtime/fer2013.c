@@ -8,13 +8,13 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "fer2013.h"
 #include "error.h"
+#include "infile.h"
 #include "outfile.h"
 #include "parse.h"
 #include "progress.h"
 #include "sha256.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +70,9 @@ static int reader_open(reader *r, const char *path, fer_source *src)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_set(CONNC_ERR_IO, "%s: not a regular file", path);
-    }
+    int fd = infile_open(path, &st);
+    if (fd < 0) return fd;
     stat_to_source(&st, src);
     r->buf = malloc(BUF_SIZE);
     r->gz = r->buf ? gzdopen(fd, "rb") : NULL;

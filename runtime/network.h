@@ -11,7 +11,7 @@
 
 #include "connc.h"
 #include "layers.h"
-#include "rng.h"
+#include "xoshiro.h"
 
 #define NET_MAX_OPS 64
 

@@ -24,10 +24,10 @@
 #include "report.h"
 #include "error.h"
 #include "fer2013.h"
+#include "infile.h"
 #include "outfile.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +36,7 @@
 
 _Static_assert(FER_CLASSES == METRICS_CLASSES, "the report names FER-2013's classes");
 
-#define MAX_JSON_BYTES (64L << 20)
+#define MAX_JSON_BYTES (64u << 20)
 
 int report_path(char *buf, size_t cap, const char *dir, const char *name)
 {
@@ -161,30 +161,6 @@ static int bad(const char *path, const char *key, const char *what)
     return err_set(CONNC_ERR_FORMAT, "%s: field '%s': %s", path, key, what);
 }
 
-static char *read_text(const char *path, int *rc)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *rc = err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    char *buf = size >= 0 && size <= MAX_JSON_BYTES ? malloc((size_t)size + 1) : NULL;
-    *rc = size < 0 ? err_set(CONNC_ERR_IO, "%s: cannot read: %s", path, strerror(errno))
-        : size > MAX_JSON_BYTES ? err_set(CONNC_ERR_LIMIT, "%s: larger than %ld bytes", path, MAX_JSON_BYTES)
-        : !buf ? err_set(CONNC_ERR_NOMEM, "%s: out of memory", path)
-        : fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, (size_t)size, f) != (size_t)size
-            ? err_set(CONNC_ERR_IO, "%s: read failed", path)
-            : CONNC_OK;
-    fclose(f);
-    if (*rc < 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[size] = '\0';
-    return buf;
-}
-
 /* A number, or NaN where the file has null (a non-finite value) or nothing. */
 static double num(const cJSON *o, const char *key)
 {
@@ -259,9 +235,8 @@ static int read_metrics(const char *path, const cJSON *root, run_metrics *m)
 
 int report_read_json(const char *path, run_metrics *m)
 {
-    int rc;
-    char *text = read_text(path, &rc);
-    if (!text) return rc;
+    char *text;
+    TRY(infile_read(path, MAX_JSON_BYTES, &text, NULL));
     cJSON *root = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(root)) {
@@ -269,7 +244,7 @@ int report_read_json(const char *path, run_metrics *m)
         return err_set(CONNC_ERR_FORMAT, "%s: not a JSON object", path);
     }
     memset(m, 0, sizeof *m);
-    rc = read_metrics(path, root, m);
+    int rc = read_metrics(path, root, m);
     cJSON_Delete(root);
     return rc;
 }

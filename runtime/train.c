@@ -236,18 +236,19 @@ static char *run_path(const char *dir, const char *name)
 }
 
 /* A trainer for run_dir with the paths of its checkpoint and description copy. */
-static trainer *trainer_new(const train_options *o)
+static int trainer_new(const train_options *o, trainer **out)
 {
-    trainer *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
+    trainer *t = *out = calloc(1, sizeof *t);
+    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
     t->opt = *o;
     t->ckpt_path = run_path(o->run_dir, "checkpoint.ckpt");
     t->net_copy = run_path(o->run_dir, "network.cnet");
-    if (t->ckpt_path && t->net_copy) return t;
+    if (t->ckpt_path && t->net_copy) return CONNC_OK;
     free(t->ckpt_path);
     free(t->net_copy);
     free(t);
-    return NULL;
+    *out = NULL;
+    return err_set(CONNC_ERR_NOMEM, "out of memory");
 }
 
 static void trainer_free(trainer *t)
@@ -304,8 +305,11 @@ static char *run_json(const trainer *t)
     return strdup(buf);
 }
 
-static int write_reports(trainer *t)
+/* The end of both `train` and `eval`: the best epoch's numbers on every split,
+ * written to metrics.json and the plots. */
+static int report_best_epoch(trainer *t)
 {
+    final_evaluation(t);
     char *extra = run_json(t);
     int rc = extra ? report_write_json(t->opt.run_dir, &t->metrics, extra) : err_set(CONNC_ERR_NOMEM, "out of memory");
     if (rc == CONNC_OK) rc = report_write_plots(t->opt.run_dir, &t->metrics);
@@ -334,8 +338,8 @@ static int train_loop(trainer *t, const char *ckpt)
 
 int train_run(const train_options *o)
 {
-    trainer *t = trainer_new(o);
-    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    trainer *t;
+    TRY(trainer_new(o, &t));
     int rc;
     CHECK(make_dirs(o->run_dir));
     if (!o->resume) CHECK(copy_file(o->net_path, t->net_copy));
@@ -345,8 +349,7 @@ int train_run(const train_options *o)
     log_info("training %ld parameters on %zu images (batch %d, %d thread%s)", t->net.P, t->count[FER_TRAINING],
              t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s");
     CHECK(train_loop(t, t->ckpt_path));
-    final_evaluation(t);
-    CHECK(write_reports(t));
+    CHECK(report_best_epoch(t));
     log_info("best epoch %d: PrivateTest accuracy %.4f, macro-F1 %.4f; report in %s", t->metrics.best_epoch,
              t->metrics.test.accuracy, t->metrics.test.macro_f1, o->run_dir);
 fail:
@@ -357,16 +360,15 @@ fail:
 int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, int threads)
 {
     train_options o = {.data_path = data_path, .cache_dir = cache_dir, .run_dir = run_dir, .threads = threads};
-    trainer *t = trainer_new(&o);
-    if (!t) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    trainer *t;
+    TRY(trainer_new(&o, &t));
     char ablate[512];
     int rc;
     CHECK(checkpoint_peek(t->ckpt_path, ablate, sizeof ablate, &o)); /* rebuild the network and data the run saw */
     CHECK(trainer_open(t, &o, t->net_copy));
     state_init(t);
     CHECK(checkpoint_load(t, t->ckpt_path));
-    final_evaluation(t);
-    CHECK(write_reports(t));
+    CHECK(report_best_epoch(t));
     log_info("PrivateTest accuracy %.4f, macro-F1 %.4f, loss %.4f (best epoch %d)", t->metrics.test.accuracy,
              t->metrics.test.macro_f1, t->metrics.test.loss, t->metrics.best_epoch);
 fail:

@@ -1,4 +1,4 @@
-/* test_augment.c: the runtime's RNG (runtime/rng.c) and augmentation
+/* test_augment.c: the random numbers (common/xoshiro.c) and augmentation
  * (runtime/augment.c).
  *
  * The golden values of augment_pil_* were computed with Pillow 9.4 on float

@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "tiny.h"
 #include "connc.h"
+#include "files.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -108,12 +109,7 @@ static void put_file(const char *path, const char *text, int gz)
         }
         return;
     }
-    FILE *f = fopen(path, "wb");
-    EXPECT(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
+    spit(path, text, strlen(text));
 }
 
 static int is_true(const char *v) { return strcmp(v, "t") == 0; }
@@ -249,31 +245,6 @@ static const char *jstr(const cJSON *o, const char *path)
 {
     const cJSON *v = jget(o, path);
     return cJSON_IsString(v) ? v->valuestring : "(missing)";
-}
-
-static unsigned char *slurp(const char *path, long *n)
-{
-    *n = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); b = NULL; }
-    fclose(f);
-    if (b) *n = len;
-    return b;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    long na, nb;
-    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
-    int same = x && y && na == nb && memcmp(x, y, (size_t)na) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 /* ------------------------------------------------------------ tests */

@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "connc.h"
 #include "container.h"
+#include "files.h"
 
 #include <dirent.h>
 #include <stdint.h>
@@ -12,30 +13,6 @@
 #include <zlib.h>
 
 /* ------------------------------------------------------------ helpers */
-
-static unsigned char *slurp(const char *path, long *n)
-{
-    *n = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); b = NULL; }
-    fclose(f);
-    if (b) *n = len;
-    return b;
-}
-
-static void spit(const char *path, const unsigned char *b, long n)
-{
-    FILE *f = fopen(path, "wb");
-    EXPECT(f != NULL);
-    if (!f) return;
-    EXPECT_EQ_INT(fwrite(b, 1, (size_t)n, f), n);
-    fclose(f);
-}
 
 static uint64_t le64(const unsigned char *p)
 {
@@ -129,8 +106,8 @@ TEST(container_roundtrip)
     connc_file_close(f);
 
     /* the same bytes on disk as schemas/container.md lays out */
-    long n;
-    unsigned char *b = slurp(p, &n);
+    size_t n;
+    unsigned char *b = (unsigned char *)slurp(p, &n);
     EXPECT(b != NULL && n > 128);
     if (!b) return;
     EXPECT(memcmp(b, "CONNCIR\0", 8) == 0);
@@ -151,13 +128,9 @@ TEST(container_roundtrip)
 
 TEST(container_deterministic)
 {
-    long n1, n2;
     EXPECT_EQ_INT(write_sample(tmp_path("det1.cir"), CONTAINER_IR), 0);
     EXPECT_EQ_INT(write_sample(tmp_path("det2.cir"), CONTAINER_IR), 0);
-    unsigned char *a = slurp(tmp_path("det1.cir"), &n1), *b = slurp(tmp_path("det2.cir"), &n2);
-    EXPECT(a && b && n1 == n2 && memcmp(a, b, (size_t)n1) == 0);
-    free(a);
-    free(b);
+    EXPECT(same_file(tmp_path("det1.cir"), tmp_path("det2.cir")));
 }
 
 /* One flipped bit in each region, named for the failure message. */
@@ -165,8 +138,8 @@ TEST(container_flip_regions)
 {
     const char *p = tmp_path("flip.cir");
     EXPECT_EQ_INT(write_sample(p, CONTAINER_IR), 0);
-    long n;
-    unsigned char *orig = slurp(p, &n);
+    size_t n;
+    unsigned char *orig = (unsigned char *)slurp(p, &n);
     if (!orig) { EXPECT(orig != NULL); return; }
     uint64_t dir = le64(orig + 48), first_array = le64(orig + dir + 136);
     struct { const char *what; long at; int status; const char *text; } cases[] = {
@@ -177,7 +150,7 @@ TEST(container_flip_regions)
         {"directory name", (long)dir + 1, CONNC_ERR_CORRUPT, "directory checksum mismatch"},
         {"directory shape", (long)dir + 160 + 104, CONNC_ERR_CORRUPT, "directory checksum mismatch"},
         {"array u8", (long)first_array + 3, CONNC_ERR_CORRUPT, "checksum mismatch in array 'u8'"},
-        {"last array", n - 64 + 10, CONNC_ERR_CORRUPT, "checksum mismatch in array 'f64'"},
+        {"last array", (long)n - 64 + 10, CONNC_ERR_CORRUPT, "checksum mismatch in array 'f64'"},
     };
     const char *q = tmp_path("flipped.cir");
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -201,19 +174,19 @@ TEST(container_flip_every_byte)
 {
     const char *p = tmp_path("every.cir");
     EXPECT_EQ_INT(write_sample(p, CONTAINER_IR), 0);
-    long n;
-    unsigned char *orig = slurp(p, &n);
+    size_t n;
+    unsigned char *orig = (unsigned char *)slurp(p, &n);
     if (!orig) { EXPECT(orig != NULL); return; }
     const char *q = tmp_path("every-flipped.cir");
     int missed = 0;
-    for (long at = 0; at < n; at++) {
+    for (size_t at = 0; at < n; at++) {
         orig[at] ^= 0x01;
         spit(q, orig, n);
         orig[at] ^= 0x01;
         if (!open_fails_corrupt(q)) {
             if (missed++ < 3) {
                 char m[256];
-                snprintf(m, sizeof m, "flipped byte %ld of %ld to be reported as corrupt", at, n);
+                snprintf(m, sizeof m, "flipped byte %zu of %zu to be reported as corrupt", at, n);
                 harness_fail(__FILE__, __LINE__, m);
             }
         }
@@ -226,8 +199,8 @@ TEST(container_truncated)
 {
     const char *p = tmp_path("trunc.cir");
     EXPECT_EQ_INT(write_sample(p, CONTAINER_IR), 0);
-    long n;
-    unsigned char *b = slurp(p, &n);
+    size_t n;
+    unsigned char *b = (unsigned char *)slurp(p, &n);
     if (!b) { EXPECT(b != NULL); return; }
     const char *q = tmp_path("trunc-cut.cir");
     connc_file *f = NULL;
@@ -241,9 +214,9 @@ TEST(container_truncated)
     spit(q, b, 0);
     EXPECT_ERR(connc_file_open(q, &f), CONNC_ERR_FORMAT, "empty file");
     /* appended bytes are as wrong as missing ones */
-    unsigned char *longer = calloc(1, (size_t)n + 64);
+    unsigned char *longer = calloc(1, n + 64);
     if (longer) {
-        memcpy(longer, b, (size_t)n);
+        memcpy(longer, b, n);
         spit(q, longer, n + 64);
         EXPECT_ERR(connc_file_open(q, &f), CONNC_ERR_CORRUPT, "file size differs");
         free(longer);
@@ -257,8 +230,8 @@ TEST(container_version)
 {
     const char *p = tmp_path("ver.cir");
     EXPECT_EQ_INT(write_sample(p, CONTAINER_IR), 0);
-    long n;
-    unsigned char *b = slurp(p, &n);
+    size_t n;
+    unsigned char *b = (unsigned char *)slurp(p, &n);
     if (!b) { EXPECT(b != NULL); return; }
     const char *q = tmp_path("ver2.cir");
     connc_file *f = NULL;

@@ -7,6 +7,7 @@
 #include "tiny.h"
 #include "connc.h"
 #include "export.h"
+#include "files.h"
 #include "progress.h"
 
 #include <stdio.h>
@@ -18,33 +19,9 @@
 #include <hdf5.h>
 #endif
 
-/* A whole file, NUL-terminated; NULL if unreadable. */
-static char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b = NULL;
-    *n = 0;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long len = ftell(f);
-        rewind(f);
-        b = len >= 0 ? malloc((size_t)len + 1) : NULL;
-        if (b && fread(b, 1, (size_t)len, f) == (size_t)len) {
-            b[len] = '\0';
-            *n = (size_t)len;
-        } else {
-            free(b);
-            b = NULL;
-        }
-    }
-    fclose(f);
-    return b;
-}
-
 static int text_is(const char *path, const char *want)
 {
-    size_t n;
-    char *got = read_all(path, &n);
+    char *got = slurp(path, NULL);
     int same = got && strcmp(got, want) == 0;
     if (!same) fprintf(stderr, "    %s:\n--- got\n%s--- wanted\n%s", path, got ? got : "(unreadable)\n", want);
     free(got);
@@ -100,7 +77,7 @@ TEST(export_npy_file_bytes)
     EXPECT_EQ_INT(npy_write(&o, &a), 0);
     EXPECT_EQ_INT(outfile_commit(&o), 0);
     size_t n;
-    unsigned char *b = (unsigned char *)read_all(tmp_path("v.npy"), &n);
+    unsigned char *b = (unsigned char *)slurp(tmp_path("v.npy"), &n);
     EXPECT_EQ_INT(n, 128 + 12);
     if (b && n == 140) {
         EXPECT_EQ_INT(get32(b + 128), 7);
@@ -158,7 +135,7 @@ TEST(export_npz_zip_records)
     EXPECT_EQ_INT(npz_write(&o, e, 2), 0);
     EXPECT_EQ_INT(outfile_commit(&o), 0);
     size_t n;
-    unsigned char *b = (unsigned char *)read_all(tmp_path("t.npz"), &n);
+    unsigned char *b = (unsigned char *)slurp(tmp_path("t.npz"), &n);
     /* a.npy: 30 + 5 + 128 + 12 bytes; format.npy: 30 + 10 + 128 + 3; directory: 46 + 5 + 46 + 10; end: 22 */
     const size_t second = 30 + 5 + 140, directory = second + 30 + 10 + 131;
     EXPECT_EQ_INT(n, directory + 107 + 22);
@@ -248,7 +225,7 @@ TEST(export_csv_tiny)
     EXPECT(text_is(in(dir, "mask_B_intra.csv"), "pre_root_id,post_root_id\n35,30\n30,35\n"));
     EXPECT(text_is(in(dir, "inhibition_B.csv"), "root_id,inhibition\n30,3\n35,0\n"));
     size_t n;
-    char *adj = read_all(in(dir, "adjacency.csv"), &n);
+    char *adj = slurp(in(dir, "adjacency.csv"), &n);
     const char *head = "pre_root_id,post_root_id,count,size\n20,10,2,2\n60,10,1,2\n70,10,1,1\n10,20,1,1\n";
     EXPECT(adj && starts_with(adj, head));
     free(adj);
@@ -269,7 +246,7 @@ TEST(export_npz_tiny_files)
         if (access(in(dir, files[i]), R_OK) != 0) EXPECT(!"every documented file is written");
     EXPECT(access(in(dir, "mask_A_inter.npz"), F_OK) != 0);   /* the first layer has no inter mask */
     size_t n;
-    char *roots = read_all(in(dir, "cells_root_id.npy"), &n);
+    char *roots = slurp(in(dir, "cells_root_id.npy"), &n);
     EXPECT_EQ_INT(n, 128 + 10 * 8);
     if (roots && n == 208) EXPECT_EQ_INT(get32((const unsigned char *)roots + 128 + 8 * 9), 70);
     free(roots);

@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "connc.h"
 #include "fer2013.h"
+#include "files.h"
 #include "progress.h"
 #include "sha256.h"
 
@@ -56,16 +57,7 @@ static void four_rows(void)
     row("1", "Training", 3);
 }
 
-static const char *save_bytes(const char *name, const void *p, size_t n)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fwrite(p, 1, n, f);
-        fclose(f);
-    }
-    return path;
-}
+static const char *save_bytes(const char *name, const void *p, size_t n) { return spit(tmp_path(name), p, n); }
 
 static const char *save(const char *name) { return save_bytes(name, text, text_len); }
 

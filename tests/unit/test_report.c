@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 #include "connc.h"
+#include "files.h"
 #include "metrics.h"
 #include "report.h"
 #include "results_table.h"
@@ -16,23 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) buf[n] = '\0';
-    else {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
-}
 
 static int file_exists(const char *path)
 {
@@ -104,7 +88,7 @@ TEST(report_json_round_trip)
     EXPECT_EQ_INT(report_write_json(dir, m, "{\"seed\": 7, \"data_sha256\": \"ab12\"}"), CONNC_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/metrics.json", dir);
-    char *text = slurp(path);
+    char *text = slurp(path, NULL);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     EXPECT(j != NULL);
     EXPECT_NEAR(jnum(j, "test_accuracy"), m->test.accuracy, 1e-12);
@@ -178,7 +162,7 @@ TEST(report_read_rejects_damage)
     EXPECT_EQ_INT(report_write_json(dir, m, NULL), CONNC_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/metrics.json", dir);
-    char *text = slurp(path);
+    char *text = slurp(path, NULL);
     cJSON *j = cJSON_Parse(text);
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "test_all"), "confusion"), 6);
     char *bad = cJSON_Print(j);
@@ -270,7 +254,7 @@ static int svg_file_ok(const char *dir, const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *doc = slurp(path);
+    char *doc = slurp(path, NULL);
     int ok = doc && xml_ok(doc);
     if (!ok) fprintf(stderr, "    %s is not well-formed\n", path);
     free(doc);
@@ -295,7 +279,7 @@ TEST(svg_escapes_text)
     svg_text(&s, 10, 20, "fill=\"#000\"", "a<b & \"c\">d");
     svg_textf(&s, 10, 40, NULL, "%d%% <%s>", 5, "x");
     EXPECT_EQ_INT(svg_close(&s), CONNC_OK);
-    char *doc = slurp(path);
+    char *doc = slurp(path, NULL);
     EXPECT(doc && strstr(doc, ">a&lt;b &amp; &quot;c&quot;&gt;d</text>"));
     EXPECT(doc && strstr(doc, ">5% &lt;x&gt;</text>"));
     EXPECT(doc && strstr(doc, "viewBox=\"0 0 100 50\""));
@@ -410,7 +394,7 @@ TEST(results_tables_text)
     EXPECT_EQ_INT(results_write(dir, g, 2), CONNC_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/results.md", dir);
-    char *md = slurp(path);
+    char *md = slurp(path, NULL);
     EXPECT(md && strstr(md, "| Model | Test acc. (%) | Macro-F1 | Test loss | Train acc. (%) | Params | Runs |\n"
                             "|:------|--------------:|---------:|----------:|---------------:|-------:|-----:|\n"
                             "| BioNIC (full) | **59.00 ± 1.41** | 0.570 ± 0.014 | 1.150 ± 0.071 | 71.00 ± 1.41 | "
@@ -418,7 +402,7 @@ TEST(results_tables_text)
                             "| no lateral, \\| attention | 55.00 ± 0.00 | 0.500 ± 0.000 | 1.300 ± 0.000 | "
                             "65.00 ± 0.00 | 1,000 | 1 |\n"));
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    char *csv = slurp(path);
+    char *csv = slurp(path, NULL);
     EXPECT(csv && strcmp(csv, "model,n_runs,test_acc_mean,test_acc_std,macro_f1_mean,macro_f1_std,test_loss_mean,"
                               "test_loss_std,train_acc_mean,train_acc_std,params_mean,params_std,test_acc_run1,"
                               "test_acc_run2\n"

@@ -1,11 +1,11 @@
-/* rng.c: xoshiro256** seeded by splitmix64 (see rng.h). */
-#include "rng.h"
+/* xoshiro.c: xoshiro256** seeded by splitmix64 (see xoshiro.h). */
+#include "xoshiro.h"
 
 #include <math.h>
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t splitmix64_next(uint64_t *state)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
@@ -13,8 +13,10 @@ static uint64_t splitmix64(uint64_t *x)
 
 void rng_init(rng_state *r, uint64_t seed)
 {
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64_next(&seed);
 }
+
+void rng_init_stream(rng_state *r, uint64_t seed, uint64_t stream) { rng_init(r, seed ^ splitmix64_next(&stream)); }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
