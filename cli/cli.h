@@ -42,5 +42,6 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_ablate(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const subcommand commands[] = {
     {"eval", cmd_eval, "evaluate a run's best weights on every split"},
     {"ablate", cmd_ablate, "train configurations x seeds, write the paper-style results table"},
     {"data", cmd_data, "check FER-2013 data and build its cache"},
+    {"fetch", cmd_fetch, "download a column (cells + synapses) from the CAVE services"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
