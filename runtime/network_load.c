@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <cJSON.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,38 +31,50 @@ static int flag(const cJSON *o, const char *key)
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
+/* Where each hyperparameter of the description lands in net_hyper. */
+typedef struct {
+    const char *key;
+    size_t offset;
+    int integer;    /* stored as int; the value must be whole */
+} hyper_field;
+
+#define HD(key, field) {key, offsetof(net_hyper, field), 0}
+#define HI(key, field) {key, offsetof(net_hyper, field), 1}
+static const hyper_field HYPER_FIELDS[] = {
+    HD("lr", lr), HD("beta1", beta1), HD("beta2", beta2), HD("eps", eps), HD("weight_decay", weight_decay),
+    HD("label_smoothing", label_smoothing), HI("batch_size", batch_size), HI("max_epochs", max_epochs),
+    HI("early_stopping_patience", patience), HD("plateau_factor", plateau_factor),
+    HI("plateau_patience", plateau_patience), HD("min_lr", min_lr), HD("lateral_alpha", lateral_alpha),
+    HD("inhibition_alpha_init", alpha_init), HD("noise_std", noise_std), HD("layer_norm_eps", ln_eps),
+    HD("hebb_rate", hebb_rate), HD("homeo_rate", homeo_rate), HD("homeo_target", homeo_target),
+    HD("homeo_momentum", homeo_momentum), HD("crop_scale_min", crop_scale_min), HD("crop_scale_max", crop_scale_max),
+    HD("crop_ratio_min", crop_ratio_min), HD("crop_ratio_max", crop_ratio_max), HD("rotation_deg", rotation_deg),
+    HD("flip_prob", flip_prob), HD("brightness", brightness), HD("contrast", contrast),
+    HI("init_fan_in_from_mask", init_fan_in_from_mask)};
+
+/* The switches of BIONIC.md §4 that act in the learning loop. */
+static const hyper_field SWITCH_FIELDS[] = {
+    HI("weight_decay", weight_decay_on), HI("scheduler", scheduler_on), HI("label_smoothing", label_smoothing_on),
+    HI("augmentation", augmentation_on), HI("hebbian", hebbian_on), HI("class_weights", class_weights_on)};
+
 /* Every hyperparameter must be present: the description, not this code,
  * owns the numbers of BIONIC.md §2-3. */
 static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
 {
-    static const char *const keys[] = {
-        "lr", "beta1", "beta2", "eps", "weight_decay", "label_smoothing", "batch_size", "max_epochs",
-        "early_stopping_patience", "plateau_factor", "plateau_patience", "min_lr", "lateral_alpha",
-        "inhibition_alpha_init", "noise_std", "layer_norm_eps", "hebb_rate", "homeo_rate", "homeo_target",
-        "homeo_momentum", "crop_scale_min", "crop_scale_max", "crop_ratio_min", "crop_ratio_max", "rotation_deg",
-        "flip_prob", "brightness", "contrast", "init_fan_in_from_mask", NULL};
-    for (int i = 0; keys[i]; i++)
-        if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(hp, keys[i]))) return bad(net, "missing hyperparameter", keys[i]);
-    net_hyper *h = &net->hp;
-    h->lr = num(hp, "lr", 0), h->beta1 = num(hp, "beta1", 0), h->beta2 = num(hp, "beta2", 0), h->eps = num(hp, "eps", 0);
-    h->weight_decay = num(hp, "weight_decay", 0), h->label_smoothing = num(hp, "label_smoothing", 0);
-    h->batch_size = (int)num(hp, "batch_size", 0), h->max_epochs = (int)num(hp, "max_epochs", 0);
-    h->patience = (int)num(hp, "early_stopping_patience", 0);
-    h->plateau_factor = num(hp, "plateau_factor", 0), h->plateau_patience = (int)num(hp, "plateau_patience", 0);
-    h->min_lr = num(hp, "min_lr", 0), h->lateral_alpha = num(hp, "lateral_alpha", 0);
-    h->alpha_init = num(hp, "inhibition_alpha_init", 0), h->noise_std = num(hp, "noise_std", 0);
-    h->ln_eps = num(hp, "layer_norm_eps", 0), h->hebb_rate = num(hp, "hebb_rate", 0);
-    h->homeo_rate = num(hp, "homeo_rate", 0), h->homeo_target = num(hp, "homeo_target", 0);
-    h->homeo_momentum = num(hp, "homeo_momentum", 0);
-    h->crop_scale_min = num(hp, "crop_scale_min", 0), h->crop_scale_max = num(hp, "crop_scale_max", 0);
-    h->crop_ratio_min = num(hp, "crop_ratio_min", 0), h->crop_ratio_max = num(hp, "crop_ratio_max", 0);
-    h->rotation_deg = num(hp, "rotation_deg", 0), h->flip_prob = num(hp, "flip_prob", 0);
-    h->brightness = num(hp, "brightness", 0), h->contrast = num(hp, "contrast", 0);
-    h->init_fan_in_from_mask = num(hp, "init_fan_in_from_mask", 0) != 0;
-    h->weight_decay_on = flag(sw, "weight_decay"), h->scheduler_on = flag(sw, "scheduler");
-    h->label_smoothing_on = flag(sw, "label_smoothing"), h->augmentation_on = flag(sw, "augmentation");
-    h->hebbian_on = flag(sw, "hebbian"), h->class_weights_on = flag(sw, "class_weights");
-    if (h->batch_size < 1 || h->batch_size > 65536 || h->lr <= 0 || h->max_epochs < 0)
+    char *h = (char *)&net->hp;
+    for (size_t i = 0; i < sizeof HYPER_FIELDS / sizeof HYPER_FIELDS[0]; i++) {
+        const hyper_field *f = &HYPER_FIELDS[i];
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(hp, f->key);
+        if (!cJSON_IsNumber(v)) return bad(net, "missing hyperparameter", f->key);
+        if (f->integer && (v->valuedouble != (int)v->valuedouble))
+            return bad(net, "hyperparameter must be a whole number:", f->key);
+        if (f->integer) *(int *)(h + f->offset) = (int)v->valuedouble;
+        else *(double *)(h + f->offset) = v->valuedouble;
+    }
+    for (size_t i = 0; i < sizeof SWITCH_FIELDS / sizeof SWITCH_FIELDS[0]; i++)
+        *(int *)(h + SWITCH_FIELDS[i].offset) = flag(sw, SWITCH_FIELDS[i].key);
+    const net_hyper *x = &net->hp;
+    if (x->batch_size < 1 || x->batch_size > 65536 || x->lr <= 0 || x->max_epochs < 0)
         return bad(net, "hyperparameter out of range (batch_size, lr or max_epochs)", NULL);
     return CONNC_OK;
 }
