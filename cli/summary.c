@@ -64,11 +64,26 @@ static void print_source(FILE *out, const cJSON *src)
     fprintf(out, "\n");
 }
 
+/* A training checkpoint: where the run stands. */
+static void print_checkpoint(FILE *out, const cJSON *m)
+{
+    const char *ablate = str(m, "ablate");
+    fprintf(out, "checkpoint %s: %.0f epochs done, best epoch %.0f (validation accuracy %.4f), lr %.3g\n",
+            str(m, "schema"), num(m, "epochs_done"), num(m, "best_epoch"), num(m, "best_val_accuracy"), num(m, "lr"));
+    fprintf(out, "seed %.0f, %.0f thread(s), ablated: %s, data sha256 %s\n", num(m, "seed"), num(m, "threads"),
+            ablate[0] ? ablate : "none", str(m, "data_sha256"));
+}
+
 void summary_print(FILE *out, const char *meta_json, const char *kind)
 {
     cJSON *m = cJSON_Parse(meta_json);
     if (!m) {
         fprintf(out, "(metadata is not valid JSON)\n");
+        return;
+    }
+    if (strcmp(kind, "checkpoint") == 0) {
+        print_checkpoint(out, m);
+        cJSON_Delete(m);
         return;
     }
     const cJSON *cells = cJSON_GetObjectItemCaseSensitive(m, "cells");

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-/* kind: "ir" or "network". */
+/* kind: "ir", "network" or "checkpoint". */
 void summary_print(FILE *out, const char *meta_json, const char *kind);
 
 #endif

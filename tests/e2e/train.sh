@@ -37,6 +37,10 @@ kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 if [ -f "$T/killed/metrics.json" ]; then skip killed_mid_run "the run finished before the kill"; else pass killed_mid_run; fi
 expect_ok checkpoint_intact "$CONNC" -q inspect "$T/killed/checkpoint.ckpt"
+case "$("$CONNC" inspect "$T/ref/checkpoint.ckpt")" in
+*"3 epochs done"*"seed 7"*) pass inspect_checkpoint ;;
+*) fail inspect_checkpoint "summary lacks the run state" ;;
+esac
 expect_ok resume $TRAIN --resume -o "$T/killed"
 expect_eq resume_same_metrics "$(metrics "$T/killed/metrics.json")" "$(metrics "$T/ref/metrics.json")"
 
