@@ -6,17 +6,18 @@
 
 #include <string.h>
 
+/* In the order of the pipeline: get tables, compile, run. */
 static const subcommand commands[] = {
+    {"fetch", cmd_fetch, "download a column (cells + synapses) from the CAVE services"},
     {"synth", cmd_synth, "generate a synthetic column from type-level statistics (null models)"},
     {"compile", cmd_compile, "cell + synapse tables -> layers, adjacency, masks, inhibition (.cir)"},
     {"emit", cmd_emit, "IR (.cir) -> compiled network description (.cnet)"},
-    {"inspect", cmd_inspect, "summarise a .cir or .cnet file (--json for machines)"},
+    {"inspect", cmd_inspect, "summarise a .cir, .cnet or checkpoint (--json for machines)"},
     {"export", cmd_export, "write masks and adjacency as npz, npy, mtx, csv or SONATA"},
+    {"data", cmd_data, "check FER-2013 data and build its cache"},
     {"train", cmd_train, "train a network description on FER-2013 (reports, checkpoints)"},
     {"eval", cmd_eval, "evaluate a run's best weights on every split"},
     {"ablate", cmd_ablate, "train configurations x seeds, write the paper-style results table"},
-    {"data", cmd_data, "check FER-2013 data and build its cache"},
-    {"fetch", cmd_fetch, "download a column (cells + synapses) from the CAVE services"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
