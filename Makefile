@@ -36,7 +36,7 @@ $(BUILD)/runtime/%.o:  EXTRA_INC = -Iruntime
 $(BUILD)/cli/%.o:      EXTRA_INC = -Icompiler -Iruntime -Icli
 $(BUILD)/tests/%.o:    EXTRA_INC = -Icompiler -Iruntime -Itests/unit
 
-.PHONY: all deps run test unit sanitize bench clean
+.PHONY: all deps run test unit sanitize fuzz bench clean
 all: $(BIN)
 
 deps:
@@ -91,6 +91,20 @@ $(BUILD)/f64/tests/unit/harness.o: $(BUILD)/f64/registry.h
 $(F64_BIN): $(F64_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Fuzz targets (tests/fuzz/fuzz_*.c), one per parser.  Linked with replay.c
+# they run saved inputs (seed corpora, regressions) in `make test`; linked
+# with libFuzzer they fuzz (`make fuzz`).
+FUZZ_TARGETS = cells synapses mapping container fer_csv fer_cache cave synth
+FUZZ_REPLAY  = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+FUZZ_OBJ     = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o) $(BUILD)/tests/fuzz/replay.o $(BUILD)/tests/fuzz/fuzz_util.o
+$(BUILD)/tests/fuzz/%.o: EXTRA_INC = -Icompiler -Iruntime -Itests/fuzz
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The default job: compile the shipped calibrated column, emit the BioNIC
 # network, train it briefly on the shipped FER-2013 sample and evaluate it.
 COLUMN = connectomes/minnie65_v1_column_synth
@@ -101,7 +115,7 @@ run: deps $(BIN)
 	./$(BIN) eval $(BUILD)/run --data examples/data/fer2013_sample.csv.gz
 	@echo "report: $(BUILD)/run/metrics.json, $(BUILD)/run/learning_curves.svg, $(BUILD)/run/confusion.svg"
 
-test: deps $(BIN) $(UNIT_BIN) $(F64_BIN)
+test: deps $(BIN) $(UNIT_BIN) $(F64_BIN) $(FUZZ_REPLAY)
 	@sh tests/run.sh $(BUILD)
 
 unit: $(UNIT_BIN)
@@ -111,14 +125,25 @@ unit: $(UNIT_BIN)
 sanitize: deps
 	$(MAKE) BUILD=build-san OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests build-san/gradcheck_tests
+	  LDFLAGS="-fsanitize=address,undefined" BIN=build-san/connc build-san/connc build-san/unit_tests build-san/gradcheck_tests \
+	  $(FUZZ_TARGETS:%=build-san/fuzz/replay_%)
 	@CONNC=build-san/connc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
+
+# Each fuzz target under libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS
+# seconds; findings are left in build-fuzz/findings/ (tests/fuzz/run.sh).
+FUZZ_SECONDS ?= 10
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzz:
+	@sh .ci/install-deps clang libclang-rt-14-dev
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Speed figures, appended to docs/BENCHMARKS.md (never timed in the tests).
 bench: $(BIN)
 	@for b in bench/*.sh; do sh $$b || exit 1; done
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(F64_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(F64_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -96,10 +96,14 @@ static int get_pattern(connc_file *f, const char *prefix, int64_t nrows, int64_t
     return CONNC_OK;
 }
 
+/* A metadata integer, or fallback when absent or beyond +-2^53: casting a
+ * larger double to int64_t is undefined behaviour, and the bound keeps sums
+ * such as offset + size from overflowing. */
 static int64_t json_int(const cJSON *o, const char *key, int64_t fallback)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : fallback;
+    const double lim = 9007199254740992.0;
+    return cJSON_IsNumber(v) && v->valuedouble >= -lim && v->valuedouble <= lim ? (int64_t)v->valuedouble : fallback;
 }
 
 static int read_layers(connc_file *f, const cJSON *meta, ir *x)

@@ -206,14 +206,17 @@ int checkpoint_peek(const char *path, char *ablate, size_t cap, train_options *o
     TRY(connc_file_open(path, &f));
     cJSON *m = cJSON_Parse(connc_file_metadata(f));
     const cJSON *ab = cJSON_GetObjectItemCaseSensitive(m, "ablate");
+    double seed = jnum(m, "seed"), limit = jnum(m, "limit_train");
     int rc = CONNC_OK;
-    if (strcmp(connc_file_kind(f), "checkpoint") != 0 || !cJSON_IsString(ab) || strlen(ab->valuestring) >= cap)
-        rc = err_set(CONNC_ERR_FORMAT, "%s: not a connc checkpoint", path);
+    /* ranges checked before the casts: a double beyond them is undefined behaviour */
+    if (strcmp(connc_file_kind(f), "checkpoint") != 0 || !cJSON_IsString(ab) || strlen(ab->valuestring) >= cap ||
+        !(seed >= 0 && seed <= 9007199254740992.0) || !(limit >= 0 && limit <= 1073741824.0))
+        rc = err_set(CONNC_ERR_FORMAT, "%s: not a connc checkpoint (or damaged run settings)", path);
     else {
         strcpy(ablate, ab->valuestring);
         o->ablate = ablate;
-        o->seed = (uint64_t)jnum(m, "seed");
-        o->limit_train = (long)jnum(m, "limit_train");
+        o->seed = (uint64_t)seed;
+        o->limit_train = (long)limit;
     }
     cJSON_Delete(m);
     connc_file_close(f);

@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <cJSON.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,9 @@ static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
         const hyper_field *f = &HYPER_FIELDS[i];
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(hp, f->key);
         if (!cJSON_IsNumber(v)) return bad(net, "missing hyperparameter", f->key);
-        if (f->integer && (v->valuedouble != (int)v->valuedouble))
+        /* Range first: casting a double outside int's range is undefined behaviour. */
+        if (f->integer && !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX &&
+                            v->valuedouble == (int)v->valuedouble))
             return bad(net, "hyperparameter must be a whole number:", f->key);
         if (f->integer) *(int *)(h + f->offset) = (int)v->valuedouble;
         else *(double *)(h + f->offset) = v->valuedouble;

@@ -4,7 +4,7 @@
 BUILD=${1:-build}
 CONNC=${CONNC:-bin/connc}
 SHARED=${SHARED:-$(cd .. && pwd)/shared}
-export CONNC SHARED CONNC_SHARED="$SHARED"
+export BUILD CONNC SHARED CONNC_SHARED="$SHARED"
 all=$(mktemp /tmp/connc-tests-XXXXXX)
 one=$(mktemp /tmp/connc-test-XXXXXX)
 

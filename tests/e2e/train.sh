@@ -69,5 +69,7 @@ expect_err train_ir_not_cnet 3 "not a network description" "$CONNC" train "$T/c.
 expect_err train_unknown_switch 2 "unknown switch 'wings'" $TRAIN --ablate wings -o "$T/bad2"
 expect_err train_no_output 2 "-o RUNDIR is required" "$CONNC" train "$T/c.cnet"
 expect_err resume_other_ablation 2 "resume it with the same list" $TRAIN --resume --ablate noise -o "$T/ref"
+"$CONNC" -q emit "$T/c.cir" --set batch_size=1e300 -o "$T/huge.cnet"
+expect_err train_huge_batch 3 "must be a whole number: batch_size" "$CONNC" train "$T/huge.cnet" --data $DATA -o "$T/bad3"
 expect_err eval_no_run 4 "cannot open" "$CONNC" eval "$T/nothing" --data $DATA
 exit 0

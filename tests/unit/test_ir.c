@@ -137,6 +137,8 @@ TEST(ir_read_validates_content)
         EXPECT_ERR(ir_read(p, &y), CONNC_ERR_CORRUPT, "in layers/B/inter");
         /* a layer whose offset leaves a gap */
         expect_meta_refused(&x, "\"offset\":\t2", "\"offset\":\t3", CONNC_ERR_CORRUPT, "layer entry in the metadata");
+        /* an offset no int64_t holds (casting it was undefined behaviour) */
+        expect_meta_refused(&x, "\"offset\":\t2", "\"offset\":\t1e300", CONNC_ERR_CORRUPT, "layer entry in the metadata");
     }
     EXPECT(y.file == NULL && y.layers == NULL);
     ir_free(&x);
