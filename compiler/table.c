@@ -42,11 +42,14 @@ static int refill(table *t)
         t->len -= t->pos;
         t->pos = 0;
     }
-    if (t->cap - t->len < CHUNK / 2) {
+    /* Small files start with a small buffer (opening many small tables, as
+     * tests and fuzzers do, should not cost a 4 MiB allocation each). */
+    size_t first = t->file_size < CHUNK / 8 ? (64u << 10) : CHUNK;
+    if (t->cap - t->len < (t->cap < CHUNK ? t->cap / 2 + 1 : CHUNK / 2)) {
         if (t->cap >= MAX_RECORD + CHUNK)
             return err_set(CONNC_ERR_LIMIT, "%s:%llu: a row longer than %u MiB", t->path,
                            (unsigned long long)t->next_line, MAX_RECORD >> 20);
-        size_t cap = t->cap ? 2 * t->cap : CHUNK;
+        size_t cap = t->cap ? 2 * t->cap : first;
         char *b = realloc(t->buf, cap + 1);
         if (!b) return err_set(CONNC_ERR_NOMEM, "%s: out of memory", t->path);
         t->buf = b;
