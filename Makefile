@@ -115,8 +115,11 @@ run: deps $(BIN)
 	./$(BIN) eval $(BUILD)/run --data examples/data/fer2013_sample.csv.gz
 	@echo "report: $(BUILD)/run/metrics.json, $(BUILD)/run/learning_curves.svg, $(BUILD)/run/confusion.svg"
 
+# The suite, then the same suite under ASan + UBSan with leak detection
+# (what CI runs through .ci/run); the last line is the sanitized run's total.
 test: deps $(BIN) $(UNIT_BIN) $(F64_BIN) $(FUZZ_REPLAY)
 	@sh tests/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory sanitize
 
 unit: $(UNIT_BIN)
 	@$(UNIT_BIN)
