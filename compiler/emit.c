@@ -38,6 +38,7 @@ static const hyper HYPER[] = {
     {"homeo_rate", 5e-4, "homeostatic rate a_home (§3)"},
     {"homeo_target", 0.35, "target normalised activity f_target (§3)"},
     {"homeo_momentum", 0.99, "EMA momentum of each neuron's activity (§3)"},
+    {"hebb_scale_per_neuron", 0, "Hebbian [0,1] scaling: 0 by the layer's batch max, 1 by each neuron's (ours)"},
     {"crop_scale_min", 0.8, "random resized crop: smallest area fraction"},
     {"crop_scale_max", 1.0, "random resized crop: largest area fraction"},
     {"crop_ratio_min", 0.75, "random resized crop: smallest aspect ratio"},

@@ -1,13 +1,19 @@
 /* hebbian.c: see hebbian.h. */
 #include "hebbian.h"
 
-/* dst = src / (max(src) + 1e-8) over the whole batch. */
-static void scale_to_unit(const real *src, real *dst, long n)
+/* dst = src / (max + 1e-8), src a B x n batch of ReLU outputs.  The max is
+ * taken over the whole batch and layer, or (per_neuron) over the batch for
+ * each neuron on its own: the paper only says "normalised to [0, 1]". */
+static void scale_to_unit(const real *src, real *dst, int B, int n, int per_neuron)
 {
-    real mx = 0;
-    for (long i = 0; i < n; i++) mx = src[i] > mx ? src[i] : mx;
-    real k = (real)(1 / (mx + 1e-8));
-    for (long i = 0; i < n; i++) dst[i] = src[i] * k;
+    for (int j = 0; j < (per_neuron ? n : 1); j++) {
+        int first = per_neuron ? j : 0, step = per_neuron ? n : 1;
+        long count = per_neuron ? B : (long)B * n;
+        real mx = 0;
+        for (long i = 0; i < count; i++) mx = src[first + i * step] > mx ? src[first + i * step] : mx;
+        real k = (real)(1 / (mx + 1e-8));
+        for (long i = 0; i < count; i++) dst[first + i * step] = src[first + i * step] * k;
+    }
 }
 
 void hebbian_update(const network *net, const bio_state *pre, bio_state *post, int B, real *scratch)
@@ -15,8 +21,8 @@ void hebbian_update(const network *net, const bio_state *pre, bio_state *post, i
     const net_hyper *hp = &net->hp;
     int np = pre->size, nq = post->size;
     real *x = scratch, *y = scratch + (long)B * np;
-    scale_to_unit(pre->h, x, (long)B * np);
-    scale_to_unit(post->h, y, (long)B * nq);
+    scale_to_unit(pre->h, x, B, np, hp->hebb_scale_per_neuron);
+    scale_to_unit(post->h, y, B, nq, hp->hebb_scale_per_neuron);
     real mom = (real)hp->homeo_momentum, inv_b = (real)1 / (real)B;
     real *w = net->param + post->w_inter;
     for (int r = 0; r < nq; r++) {

@@ -2,7 +2,8 @@
  * (BIONIC.md §3), applied after each optimiser step:
  *   dW = a_hebb * mean_batch(post * pre^T) - a_home * (f_avg - f_target)
  * masked; pre and post are the layers' ReLU activations scaled to [0,1] by
- * the batch maximum; f_avg is an EMA of each post neuron's scaled activity. */
+ * the batch maximum (of the layer, or of each neuron: hebb_scale_per_neuron);
+ * f_avg is an EMA of each post neuron's scaled activity. */
 #ifndef CONNC_HEBBIAN_H
 #define CONNC_HEBBIAN_H
 

@@ -64,6 +64,7 @@ typedef struct {
     double hebb_rate, homeo_rate, homeo_target, homeo_momentum;
     double crop_scale_min, crop_scale_max, crop_ratio_min, crop_ratio_max, rotation_deg, flip_prob, brightness, contrast;
     int init_fan_in_from_mask;
+    int hebb_scale_per_neuron;  /* Hebbian [0,1] scaling by each neuron's batch max, not the layer's */
     /* switches of BIONIC.md §4 that act in the learning loop */
     int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
 } net_hyper;

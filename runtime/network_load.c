@@ -51,7 +51,7 @@ static const hyper_field HYPER_FIELDS[] = {
     HD("homeo_momentum", homeo_momentum), HD("crop_scale_min", crop_scale_min), HD("crop_scale_max", crop_scale_max),
     HD("crop_ratio_min", crop_ratio_min), HD("crop_ratio_max", crop_ratio_max), HD("rotation_deg", rotation_deg),
     HD("flip_prob", flip_prob), HD("brightness", brightness), HD("contrast", contrast),
-    HI("init_fan_in_from_mask", init_fan_in_from_mask)};
+    HI("init_fan_in_from_mask", init_fan_in_from_mask), HI("hebb_scale_per_neuron", hebb_scale_per_neuron)};
 
 /* The switches of BIONIC.md §4 that act in the learning loop. */
 static const hyper_field SWITCH_FIELDS[] = {

@@ -20,7 +20,7 @@ static const char *META =
     "\"plateau_patience\":8,\"min_lr\":1e-6,\"lateral_alpha\":0.5,\"inhibition_alpha_init\":0.5,\"noise_std\":0.06,"
     "\"layer_norm_eps\":1e-5,\"hebb_rate\":0.0005,\"homeo_rate\":0.0005,\"homeo_target\":0.35,\"homeo_momentum\":0.99,"
     "\"crop_scale_min\":0.8,\"crop_scale_max\":1,\"crop_ratio_min\":0.75,\"crop_ratio_max\":1.3333333333333333,"
-    "\"rotation_deg\":15,\"flip_prob\":0.5,\"brightness\":0.15,\"contrast\":0.15,\"init_fan_in_from_mask\":0},"
+    "\"rotation_deg\":15,\"flip_prob\":0.5,\"brightness\":0.15,\"contrast\":0.15,\"init_fan_in_from_mask\":0,\"hebb_scale_per_neuron\":0},"
     "\"ops\":["
     "{\"op\":\"conv2d\",\"name\":\"conv1\",\"in_channels\":1,\"out_channels\":8,\"kernel\":3,\"pad\":1},"
     "{\"op\":\"lateral_inhibition\",\"name\":\"lateral\",\"pool\":3},{\"op\":\"relu\"},{\"op\":\"maxpool2d\"},"
