@@ -15,7 +15,7 @@
 
 static int add_pattern(container_writer *w, const char *prefix, const ir_pattern *p)
 {
-    char name[96];
+    char name[128]; /* prefix (< 96) + suffix; container_add checks the final length */
     uint64_t np = (uint64_t)p->nrows + 1, nz = (uint64_t)p->nnz;
     TRY(container_add(w, NAME(name, "%s/indptr", prefix), CONNC_I64, 1, &np, p->indptr));
     TRY(container_add(w, NAME(name, "%s/indices", prefix), CONNC_I32, 1, &nz, p->indices));

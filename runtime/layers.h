@@ -20,8 +20,11 @@ void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, re
                       int B, int cin, int cout, int h, int wd);
 
 /* ---- pool.c ---- */
-/* 2x2 max pooling, stride 2; arg stores the winning input index per output. */
-void maxpool2_forward(const real *x, real *y, int32_t *arg, int B, int c, int h, int w);
+/* 2x2 max pooling, stride 2; arg stores the winning input index per output.
+ * relu != 0 computes maxpool(ReLU(x)) = ReLU(maxpool(x)) in one pass (max
+ * commutes with a monotone function); arg is -1 where the ReLU cut the
+ * output to 0, so that gradient is dropped as ReLU's backward would. */
+void maxpool2_forward(const real *x, real *y, int32_t *arg, int relu, int B, int c, int h, int w);
 void maxpool2_backward(const real *dy, const int32_t *arg, real *dx, int B, int c, int h, int w);
 /* Lateral inhibition (BIONIC.md §2.1): y = x - alpha * AvgPool3x3(x),
  * stride 1, pad 1, padding not counted (count_include_pad=False);

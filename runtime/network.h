@@ -41,6 +41,8 @@ typedef struct {
     int in_c, in_h, in_w;
     long pw, pb, pw2, pb2;      /* parameter offsets (-1 when absent) */
     int hidden;                 /* channel attention */
+    int view;                   /* out/dout are the input's: a flatten, or a ReLU folded into the next op */
+    int relu_first;             /* max pool: applies the ReLU op before it (that op is then a view) */
     real *out, *dout;           /* [B, out_n] output and its gradient */
     real *save1, *save2, *save3, *save4; /* op-specific saved tensors */
     int32_t *arg;               /* max-pool winners */

@@ -315,7 +315,14 @@ static void carve(network *net, size_t *cur)
     net->dinput = take(net, cur, B * net->in_c * net->in_h * net->in_w);
     for (int i = 0; i < net->nops; i++) {
         net_op *op = &net->ops[i];
-        if (op->kind == OP_FLATTEN) { /* a view: same memory as its input */
+        /* ReLU then max pool is one pass of the pool (layers.h): the ReLU
+         * becomes a view, which saves two passes over the largest tensors. */
+        if (op->kind == OP_RELU && i + 1 < net->nops && net->ops[i + 1].kind == OP_MAXPOOL) {
+            op->view = 1;
+            net->ops[i + 1].relu_first = 1;
+        }
+        if (op->kind == OP_FLATTEN || op->view) { /* same memory as its input */
+            op->view = 1;
             op->out = i ? net->ops[i - 1].out : net->input;
             op->dout = i ? net->ops[i - 1].dout : net->dinput;
             continue;

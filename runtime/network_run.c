@@ -28,13 +28,14 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
 {
     const real *p = net->param;
     long n = (long)B * op->out_n;
+    if (op->view) return;
     switch (op->kind) {
     case OP_CONV2D:
         conv3x3_forward(x, p + op->pw, p + op->pb, op->out, net->scratch, B, op->in_c, op->c, op->h, op->w);
         break;
     case OP_LATERAL: lateral_forward(x, op->out, (real)net->hp.lateral_alpha, B, op->c, op->h, op->w); break;
     case OP_RELU: relu_forward(x, op->out, n); break;
-    case OP_MAXPOOL: maxpool2_forward(x, op->out, op->arg, B, op->in_c, op->in_h, op->in_w); break;
+    case OP_MAXPOOL: maxpool2_forward(x, op->out, op->arg, op->relu_first, B, op->in_c, op->in_h, op->in_w); break;
     case OP_CHANNEL_ATT: {
         channel_attention_cache k = {op->save1, op->save2, op->save3, op->save4};
         channel_attention_forward(x, p + op->pw, p + op->pb, p + op->pw2, p + op->pb2, op->out, &k, B, op->c, op->hidden,
@@ -44,7 +45,7 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
     case OP_SPATIAL_ATT:
         spatial_attention_forward(x, p + op->pw, p + op->pb, op->out, op->save1, net->scratch, B, op->c, op->h, op->w);
         break;
-    case OP_FLATTEN: break;
+    case OP_FLATTEN: break; /* a view */
     case OP_LAYER_NORM:
         layer_norm_forward(x, p + op->pw, p + op->pb, op->out, op->save1, op->save2, B, op->c, (real)net->hp.ln_eps);
         break;
@@ -67,6 +68,7 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
     const real *p = net->param;
     real *g = net->grad;
     long n = (long)B * op->out_n;
+    if (op->view) return;
     switch (op->kind) {
     case OP_CONV2D:
         conv3x3_backward(x, p + op->pw, op->dout, dx, g + op->pw, g + op->pb, net->scratch, B, op->in_c, op->c, op->h, op->w);

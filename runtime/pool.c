@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-void maxpool2_forward(const real *x, real *y, int32_t *arg, int B, int c, int h, int w)
+void maxpool2_forward(const real *x, real *y, int32_t *arg, int relu, int B, int c, int h, int w)
 {
     int oh = h / 2, ow = w / 2;
     for (long plane = 0; plane < (long)B * c; plane++) {
@@ -16,8 +16,9 @@ void maxpool2_forward(const real *x, real *y, int32_t *arg, int B, int c, int h,
                 const int cand[3] = {best + 1, best + w, best + w + 1};
                 for (int k = 0; k < 3; k++)
                     if (in[cand[k]] > in[best]) best = cand[k]; /* first maximum wins, as PyTorch */
-                out[i * ow + j] = in[best];
-                a[i * ow + j] = best;
+                int cut = relu && !(in[best] > 0);
+                out[i * ow + j] = cut ? 0 : in[best];
+                a[i * ow + j] = cut ? -1 : best;
             }
     }
 }
@@ -27,7 +28,8 @@ void maxpool2_backward(const real *dy, const int32_t *arg, real *dx, int B, int 
     int o = (h / 2) * (w / 2);
     memset(dx, 0, (size_t)B * c * h * w * sizeof *dx);
     for (long plane = 0; plane < (long)B * c; plane++)
-        for (int k = 0; k < o; k++) dx[plane * h * w + arg[plane * o + k]] += dy[plane * o + k];
+        for (int k = 0; k < o; k++)
+            if (arg[plane * o + k] >= 0) dx[plane * h * w + arg[plane * o + k]] += dy[plane * o + k];
 }
 
 /* Number of in-image cells of the 3x3 window centred at (i, j). */

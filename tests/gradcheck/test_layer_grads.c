@@ -58,14 +58,14 @@ TEST(grad_conv3x3)
 typedef struct {
     real x[2 * 3 * 6 * 4], y[2 * 3 * 6 * 4];
     int32_t arg[2 * 3 * 3 * 2];
-    int lateral;
+    int lateral, relu;
 } pool_case;
 
 static void pool_fwd(void *s)
 {
     pool_case *c = s;
     if (c->lateral) lateral_forward(c->x, c->y, (real)0.5, 2, 3, 6, 4);
-    else maxpool2_forward(c->x, c->y, c->arg, 2, 3, 6, 4);
+    else maxpool2_forward(c->x, c->y, c->arg, c->relu, 2, 3, 6, 4);
 }
 
 TEST(grad_maxpool2)
@@ -79,6 +79,39 @@ TEST(grad_maxpool2)
     maxpool2_backward(r, c.arg, dx, 2, 3, 6, 4);
     probe p = {pool_fwd, c.y, r, 36, &c};
     EXPECT(grad_error(probe_loss, &p, c.x, dx, 144) < TOL);
+}
+
+/* The pool with the ReLU folded in: maxpool(ReLU(x)), half the inputs negative. */
+TEST(grad_maxpool2_relu)
+{
+    pool_case c = {.relu = 1};
+    unsigned seed = 4;
+    real r[36], dx[144];
+    fill_uniform(c.x, 144, -1, 1, &seed);
+    fill_uniform(r, 36, -1, 1, &seed);
+    pool_fwd(&c);
+    maxpool2_backward(r, c.arg, dx, 2, 3, 6, 4);
+    probe p = {pool_fwd, c.y, r, 36, &c};
+    EXPECT(grad_error(probe_loss, &p, c.x, dx, 144) < TOL);
+}
+
+/* Folded and unfolded give the same outputs and input gradients, bit for bit. */
+TEST(maxpool2_relu_equals_relu_then_pool)
+{
+    pool_case fused = {.relu = 1}, plain = {.relu = 0};
+    unsigned seed = 5;
+    real r[36], dx1[144], dx2[144];
+    fill_uniform(fused.x, 144, -1, 1, &seed);
+    fill_uniform(r, 36, -1, 1, &seed);
+    fused.x[0] = fused.x[1] = fused.x[4] = fused.x[5] = -0.5; /* a window with no positive input */
+    relu_forward(fused.x, plain.x, 144);
+    pool_fwd(&fused);
+    pool_fwd(&plain);
+    maxpool2_backward(r, fused.arg, dx1, 2, 3, 6, 4);
+    maxpool2_backward(r, plain.arg, dx2, 2, 3, 6, 4);
+    relu_backward(plain.x, dx2, dx2, 144);
+    EXPECT(memcmp(fused.y, plain.y, sizeof fused.y) == 0);
+    EXPECT(memcmp(dx1, dx2, sizeof dx1) == 0);
 }
 
 TEST(grad_lateral_inhibition)
