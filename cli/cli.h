@@ -41,6 +41,7 @@ int cmd_synth(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_ablate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 

@@ -18,6 +18,7 @@ static const subcommand commands[] = {
     {"train", cmd_train, "train a network description on FER-2013 (reports, checkpoints)"},
     {"eval", cmd_eval, "evaluate a run's best weights on every split"},
     {"ablate", cmd_ablate, "train configurations x seeds, write the paper-style results table"},
+    {"bench", cmd_bench, "training and inference throughput of a network on this machine"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

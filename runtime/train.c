@@ -98,8 +98,7 @@ static int predicted(const real *logits, int C)
 
 static real smoothing(const trainer *t) { return t->net.hp.label_smoothing_on ? (real)t->net.hp.label_smoothing : 0; }
 
-/* One optimiser step on a batch; returns its loss and adds its hits. */
-static double train_step(trainer *t, const uint32_t *idx, int B, long *correct)
+double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
 {
     network *net = &t->net;
     uint8_t labels[65536];
@@ -153,7 +152,7 @@ static void train_epoch(trainer *t, epoch_record *rec)
     long correct = 0;
     for (size_t at = 0; at < n; at += (size_t)bs) {
         int B = (int)(n - at < (size_t)bs ? n - at : (size_t)bs);
-        loss += B * train_step(t, t->epoch_order + at, B, &correct);
+        loss += B * trainer_step(t, t->epoch_order + at, B, &correct);
         progress_update(&bar, at + (size_t)B);
     }
     progress_end(&bar, n);
@@ -208,7 +207,7 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-static int trainer_open(trainer *t, const train_options *o, const char *net_path)
+int trainer_setup(trainer *t, const train_options *o, const char *net_path)
 {
     t->opt = *o;
     openblas_set_num_threads(o->threads > 0 ? o->threads : 1);
@@ -217,7 +216,6 @@ static int trainer_open(trainer *t, const train_options *o, const char *net_path
     if (bs > EVAL_BATCH) return err_set(CONNC_ERR_USAGE, "batch_size %d: at most %d", bs, EVAL_BATCH);
     augment_params ap = augmentation(&t->net.hp);
     TRY(augment_check(&ap));
-    TRY(fer_load(o->data_path, o->cache_dir, &t->data));
     TRY(split_indices(t));
     TRY(data_statistics(t));
     t->pixels = malloc(FER_PIXELS * sizeof *t->pixels);
@@ -251,7 +249,7 @@ static int trainer_new(const train_options *o, trainer **out)
     return err_set(CONNC_ERR_NOMEM, "out of memory");
 }
 
-static void trainer_free(trainer *t)
+void trainer_free(trainer *t)
 {
     for (int s = 0; s < FER_SPLITS; s++) free(t->order[s]);
     free(t->pixels);
@@ -264,7 +262,7 @@ static void trainer_free(trainer *t)
     free(t);
 }
 
-static void state_init(trainer *t)
+void trainer_init_state(trainer *t)
 {
     const net_hyper *hp = &t->net.hp;
     train_state *s = &t->st;
@@ -343,8 +341,9 @@ int train_run(const train_options *o)
     int rc;
     CHECK(make_dirs(o->run_dir));
     if (!o->resume) CHECK(copy_file(o->net_path, t->net_copy));
-    CHECK(trainer_open(t, o, t->net_copy));
-    state_init(t);
+    CHECK(fer_load(o->data_path, o->cache_dir, &t->data));
+    CHECK(trainer_setup(t, o, t->net_copy));
+    trainer_init_state(t);
     if (o->resume) CHECK(checkpoint_load(t, t->ckpt_path));
     log_info("training %ld parameters on %zu images (batch %d, %d thread%s)", t->net.P, t->count[FER_TRAINING],
              t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s");
@@ -365,8 +364,9 @@ int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, 
     char ablate[512];
     int rc;
     CHECK(checkpoint_peek(t->ckpt_path, ablate, sizeof ablate, &o)); /* rebuild the network and data the run saw */
-    CHECK(trainer_open(t, &o, t->net_copy));
-    state_init(t);
+    CHECK(fer_load(o.data_path, o.cache_dir, &t->data));
+    CHECK(trainer_setup(t, &o, t->net_copy));
+    trainer_init_state(t);
     CHECK(checkpoint_load(t, t->ckpt_path));
     CHECK(report_best_epoch(t));
     log_info("PrivateTest accuracy %.4f, macro-F1 %.4f, loss %.4f (best epoch %d)", t->metrics.test.accuracy,

@@ -48,6 +48,17 @@ typedef struct {
 } trainer;
 
 int train_run(const train_options *o);
+
+/* The pieces train_run is made of, for other drivers (the benchmark):
+ * trainer_setup loads the description and prepares t->data, which the caller
+ * filled (fer_load or synthetic images); trainer_init_state seeds and
+ * initialises the weights; trainer_step is one optimiser step on the batch of
+ * images idx (augmentation, forward, backward, Adam, Hebbian), returning its
+ * loss and adding its hits to *correct; trainer_free frees t and its data. */
+int trainer_setup(trainer *t, const train_options *o, const char *net_path);
+void trainer_init_state(trainer *t);
+double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct);
+void trainer_free(trainer *t);
 /* Evaluates the best weights of a finished or interrupted run on every split. */
 int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, int threads);
 

@@ -1,0 +1,85 @@
+/* cmd_bench.c: `connc bench` - throughput of a network description here. */
+#include "bench.h"
+#include "cli.h"
+
+#include <stdlib.h>
+
+static void bench_help(void)
+{
+    printf("usage: connc bench NET.cnet [--threads T] [--reps R] [--train-batches N]\n"
+           "                   [--infer-batches N] [--infer-batch B] [--sgemm N] [--json]\n\n"
+           "Measures, on random images (no kernel's cost depends on pixel values):\n"
+           "training throughput through the real training step (augmentation, forward,\n"
+           "backward, Adam, Hebbian) at the description's batch size; inference\n"
+           "throughput; OpenBLAS sgemm GFLOP/s on an N x N x N product; the model's\n"
+           "FLOPs per image, and from them the sgemm-bound training throughput.\n"
+           "Each figure: median, min and max over R repetitions after a warm-up.\n\n"
+           "  --threads T        OpenBLAS threads (default 2)\n"
+           "  --reps R           repetitions of each measure (default 5)\n"
+           "  --train-batches N  training steps per repetition (default 100)\n"
+           "  --infer-batches N  inference batches per repetition (default 10)\n"
+           "  --infer-batch B    images per inference batch (default 256)\n"
+           "  --sgemm N          size of the sgemm measure (default 1024)\n"
+           "  --json             one JSON object on stdout\n");
+}
+
+static void print_stat(const char *key, const char *unit, bench_stat s, int json, int last)
+{
+    if (json) printf("  \"%s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}%s\n", key, s.median, s.min, s.max, last ? "" : ",");
+    else printf("%-22s %10.1f %s  (min %.1f, max %.1f)\n", key, s.median, unit, s.min, s.max);
+}
+
+static void print_result(const bench_options *o, const bench_result *r, int json)
+{
+    double bound = r->sgemm_gflops.median * 1e9 / r->train_flops;
+    if (json) {
+        printf("{\n  \"threads\": %d, \"reps\": %d, \"batch\": %d, \"infer_batch\": %d, \"parameters\": %ld,\n"
+               "  \"forward_flops_per_image\": %.0f, \"train_flops_per_image\": %.0f,\n"
+               "  \"sgemm_bound_train_img_s\": %.6g,\n",
+               o->threads, o->reps, r->batch, o->infer_batch, r->params, r->forward_flops, r->train_flops, bound);
+    } else {
+        printf("%s: %ld parameters, %d thread%s, %d repetitions\n", o->net_path, r->params, o->threads,
+               o->threads == 1 ? "" : "s", o->reps);
+        printf("%-22s %10.3f MFLOP forward, %.3f MFLOP forward + backward\n", "per image", r->forward_flops / 1e6,
+               r->train_flops / 1e6);
+    }
+    print_stat("train_img_per_s", "img/s", r->train_img_s, json, 0);
+    print_stat("infer_img_per_s", "img/s", r->infer_img_s, json, 0);
+    print_stat("sgemm_gflops", "GFLOP/s", r->sgemm_gflops, json, 1);
+    if (json) printf("}\n");
+    else printf("%-22s %10.1f img/s  (training at sgemm speed; measured is %.2fx slower)\n", "sgemm_bound", bound,
+                bound / r->train_img_s.median);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"threads", required_argument, 0, 't'}, {"reps", required_argument, 0, 'r'},
+        {"train-batches", required_argument, 0, 'T'}, {"infer-batches", required_argument, 0, 'I'},
+        {"infer-batch", required_argument, 0, 'B'}, {"sgemm", required_argument, 0, 'g'},
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    bench_options o = {.threads = 2, .reps = 5, .train_batches = 100, .infer_batches = 10, .infer_batch = 256,
+                       .sgemm_n = 1024, .seed = 1};
+    int json = 0, c;
+    long v;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't': if (cli_int("bench", "--threads", optarg, 1, 256, &v)) return EXIT_USAGE; o.threads = (int)v; break;
+        case 'r': if (cli_int("bench", "--reps", optarg, 1, 1000, &v)) return EXIT_USAGE; o.reps = (int)v; break;
+        case 'T': if (cli_int("bench", "--train-batches", optarg, 1, 1000000, &v)) return EXIT_USAGE; o.train_batches = (int)v; break;
+        case 'I': if (cli_int("bench", "--infer-batches", optarg, 1, 1000000, &v)) return EXIT_USAGE; o.infer_batches = (int)v; break;
+        case 'B': if (cli_int("bench", "--infer-batch", optarg, 1, 4096, &v)) return EXIT_USAGE; o.infer_batch = (int)v; break;
+        case 'g': if (cli_int("bench", "--sgemm", optarg, 16, 8192, &v)) return EXIT_USAGE; o.sgemm_n = (int)v; break;
+        case 'j': json = 1; break;
+        case 'h': bench_help(); return EXIT_OK;
+        default: return cli_usage_error("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("bench", "expected exactly one network description (.cnet)");
+    o.net_path = argv[optind];
+    bench_result r;
+    int rc = bench_run(&o, &r);
+    if (rc < 0) return cli_fail("bench", rc);
+    print_result(&o, &r, json);
+    return EXIT_OK;
+}

@@ -1,0 +1,42 @@
+/* bench.h: how fast a network description runs on this machine (`connc
+ * bench`, used by `make bench`).
+ *
+ * Measured in one run, each figure over `reps` repetitions: training
+ * throughput through the real training step (augmentation, forward, backward,
+ * Adam, Hebbian) at the description's batch size; inference throughput at
+ * batch `infer_batch`; OpenBLAS sgemm GFLOP/s on a square product.  With the
+ * model's FLOPs per image, counted from its ops, the sgemm-bound limit is
+ * sgemm FLOP/s divided by the training FLOPs per image.  The images are
+ * random: no kernel's cost depends on pixel values.
+ */
+#ifndef CONNC_BENCH_H
+#define CONNC_BENCH_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *net_path;
+    int threads;
+    int reps;            /* repetitions of each measure */
+    int train_batches;   /* training steps per repetition */
+    int infer_batches;   /* inference batches per repetition */
+    int infer_batch;     /* images per inference batch */
+    int sgemm_n;         /* sgemm measured on n x n x n */
+    uint64_t seed;
+} bench_options;
+
+typedef struct {
+    double median, min, max;
+} bench_stat;
+
+typedef struct {
+    bench_stat train_img_s, infer_img_s, sgemm_gflops;
+    double forward_flops;   /* per image: multiply-adds x 2 of convolutions, products (masked: stored entries) */
+    double train_flops;     /* per image: forward + backward (input and weight gradients) */
+    long params;
+    int batch;              /* training batch size (the description's) */
+} bench_result;
+
+int bench_run(const bench_options *o, bench_result *r);
+
+#endif
