@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-void adam_step(adam_state *s, real *p, const real *g, real *m, real *v, long n)
+void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n)
 {
     s->t++;
     double bc1 = 1 - pow(s->beta1, (double)s->t), bc2 = 1 - pow(s->beta2, (double)s->t);
@@ -14,6 +14,7 @@ void adam_step(adam_state *s, real *p, const real *g, real *m, real *v, long n)
         m[i] = b1 * m[i] + (1 - b1) * gi;
         v[i] = b2 * v[i] + (1 - b2) * gi * gi;
         p[i] -= step * m[i] / (REAL_SQRT(v[i]) * rbc2 + eps);
+        g[i] = 0;
     }
 }
 

@@ -11,8 +11,10 @@ typedef struct {
 } adam_state;
 
 /* One step over n parameters: g += wd * p (torch.optim.Adam, not AdamW),
- * then the bias-corrected Adam update. */
-void adam_step(adam_state *s, real *p, const real *g, real *m, real *v, long n);
+ * then the bias-corrected Adam update.  Leaves g zeroed for the next
+ * backward pass, which accumulates into it (one pass over memory fewer than
+ * a separate memset). */
+void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n);
 
 typedef struct {
     double factor, min_lr, threshold;   /* threshold: relative, mode 'min' */

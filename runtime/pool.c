@@ -1,7 +1,6 @@
 /* pool.c: 2x2 max pooling and the lateral inhibition of BIONIC.md §2.1. */
 #include "layers.h"
 
-#include <string.h>
 
 void maxpool2_forward(const real *x, real *y, int32_t *arg, int relu, int B, int c, int h, int w)
 {
@@ -23,13 +22,22 @@ void maxpool2_forward(const real *x, real *y, int32_t *arg, int relu, int B, int
     }
 }
 
+/* Each input belongs to exactly one 2x2 window (stride 2, even sides), so
+ * dx is written window by window: no separate zeroing pass. */
 void maxpool2_backward(const real *dy, const int32_t *arg, real *dx, int B, int c, int h, int w)
 {
-    int o = (h / 2) * (w / 2);
-    memset(dx, 0, (size_t)B * c * h * w * sizeof *dx);
-    for (long plane = 0; plane < (long)B * c; plane++)
-        for (int k = 0; k < o; k++)
-            if (arg[plane * o + k] >= 0) dx[plane * h * w + arg[plane * o + k]] += dy[plane * o + k];
+    int oh = h / 2, ow = w / 2;
+    for (long plane = 0; plane < (long)B * c; plane++) {
+        real *d = dx + plane * h * w;
+        const real *g = dy + plane * oh * ow;
+        const int32_t *a = arg + plane * oh * ow;
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                int at = (2 * i) * w + 2 * j;
+                d[at] = d[at + 1] = d[at + w] = d[at + w + 1] = 0;
+                if (a[i * ow + j] >= 0) d[a[i * ow + j]] += g[i * ow + j];
+            }
+    }
 }
 
 /* Number of in-image cells of the 3x3 window centred at (i, j). */

@@ -103,8 +103,7 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     network *net = &t->net;
     uint8_t labels[65536];
     fill_batch(t, idx, B, net->hp.augmentation_on, labels);
-    memset(net->grad, 0, (size_t)net->P * sizeof(real));
-    const real *logits = network_forward(net, B, 1, &t->st.rng);
+    const real *logits = network_forward(net, B, 1, &t->st.rng); /* net->grad is zero: adam_step clears it */
     double loss = cross_entropy(logits, labels, t->class_w, smoothing(t), network_dlogits(net), NULL, B, net->classes);
     for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
     network_backward(net, B);
