@@ -3,17 +3,21 @@
 
 #include <math.h>
 
+/* The arithmetic follows torch.optim.Adam 1.13's float32 path: the scalars
+ * 1 - beta are formed in double and then rounded (0.1f and 0.001f, not
+ * 1 - 0.9f and 1 - 0.999f), and the denominator is sqrt(v) / sqrt(bc2) + eps. */
 void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n)
 {
     s->t++;
     double bc1 = 1 - pow(s->beta1, (double)s->t), bc2 = 1 - pow(s->beta2, (double)s->t);
     real b1 = (real)s->beta1, b2 = (real)s->beta2, wd = (real)s->weight_decay;
-    real step = (real)(s->lr / bc1), rbc2 = (real)(1 / sqrt(bc2)), eps = (real)s->eps;
+    real c1 = (real)(1 - s->beta1), c2 = (real)(1 - s->beta2);
+    real step = (real)(s->lr / bc1), sbc2 = (real)sqrt(bc2), eps = (real)s->eps;
     for (long i = 0; i < n; i++) {
         real gi = g[i] + wd * p[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        p[i] -= step * m[i] / (REAL_SQRT(v[i]) * rbc2 + eps);
+        m[i] = b1 * m[i] + c1 * gi;
+        v[i] = b2 * v[i] + c2 * gi * gi;
+        p[i] -= step * m[i] / (REAL_SQRT(v[i]) / sbc2 + eps);
         g[i] = 0;
     }
 }
