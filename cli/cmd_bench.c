@@ -7,7 +7,7 @@
 static void bench_help(void)
 {
     printf("usage: connc bench NET.cnet [--threads T] [--reps R] [--train-batches N]\n"
-           "                   [--infer-batches N] [--infer-batch B] [--sgemm N] [--json]\n\n"
+           "                   [--infer-batches N] [--infer-batch B] [--sgemm N] [--profile] [--json]\n\n"
            "Measures, on random images (no kernel's cost depends on pixel values):\n"
            "training throughput through the real training step (augmentation, forward,\n"
            "backward, Adam, Hebbian) at the description's batch size; inference\n"
@@ -20,6 +20,8 @@ static void bench_help(void)
            "  --infer-batches N  inference batches per repetition (default 10)\n"
            "  --infer-batch B    images per inference batch (default 256)\n"
            "  --sgemm N          size of the sgemm measure (default 1024)\n"
+           "  --profile          also the time per training step of each op, forward and\n"
+           "                     backward, and of the rest (augmentation, loss, Adam, Hebbian)\n"
            "  --json             one JSON object on stdout\n");
 }
 
@@ -27,6 +29,20 @@ static void print_stat(const char *key, const char *unit, bench_stat s, int json
 {
     if (json) printf("  \"%s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}%s\n", key, s.median, s.min, s.max, last ? "" : ",");
     else printf("%-22s %10.1f %s  (min %.1f, max %.1f)\n", key, s.median, unit, s.min, s.max);
+}
+
+/* Where a training step's time goes, op by op (text output only). */
+static void print_profile(const bench_result *r)
+{
+    double ops = 0;
+    printf("\n%-20s %10s %10s %7s\n", "op", "fwd ms", "bwd ms", "share");
+    for (int i = 0; i < r->nops; i++) {
+        double f = r->op_step_seconds[i][0], b = r->op_step_seconds[i][1];
+        ops += f + b;
+        if (f + b > 0) printf("%-20s %10.3f %10.3f %6.1f%%\n", r->op_name[i], f * 1e3, b * 1e3, 100 * (f + b) / r->step_seconds);
+    }
+    printf("%-20s %21.3f %6.1f%%\n", "rest of the step", (r->step_seconds - ops) * 1e3, 100 * (r->step_seconds - ops) / r->step_seconds);
+    printf("%-20s %21.3f\n", "step", r->step_seconds * 1e3);
 }
 
 static void print_result(const bench_options *o, const bench_result *r, int json)
@@ -57,7 +73,7 @@ int cmd_bench(int argc, char **argv)
         {"threads", required_argument, 0, 't'}, {"reps", required_argument, 0, 'r'},
         {"train-batches", required_argument, 0, 'T'}, {"infer-batches", required_argument, 0, 'I'},
         {"infer-batch", required_argument, 0, 'B'}, {"sgemm", required_argument, 0, 'g'},
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"json", no_argument, 0, 'j'}, {"profile", no_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bench_options o = {.threads = 2, .reps = 5, .train_batches = 100, .infer_batches = 10, .infer_batch = 256,
                        .sgemm_n = 1024, .seed = 1};
     int json = 0, c;
@@ -71,6 +87,7 @@ int cmd_bench(int argc, char **argv)
         case 'B': if (cli_int("bench", "--infer-batch", optarg, 1, 4096, &v)) return EXIT_USAGE; o.infer_batch = (int)v; break;
         case 'g': if (cli_int("bench", "--sgemm", optarg, 16, 8192, &v)) return EXIT_USAGE; o.sgemm_n = (int)v; break;
         case 'j': json = 1; break;
+        case 'p': o.profile = 1; break;
         case 'h': bench_help(); return EXIT_OK;
         default: return cli_usage_error("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -81,5 +98,6 @@ int cmd_bench(int argc, char **argv)
     int rc = bench_run(&o, &r);
     if (rc < 0) return cli_fail("bench", rc);
     print_result(&o, &r, json);
+    if (o.profile && !json) print_profile(&r);
     return EXIT_OK;
 }

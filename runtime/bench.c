@@ -6,6 +6,7 @@
 #include "trainer.h"
 
 #include <cblas.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,17 @@ static int synthetic_data(fer_data *d, rng_state *rng)
     return CONNC_OK;
 }
 
+static void profile_table(const network *net, double steps, double total, bench_result *r)
+{
+    r->nops = net->nops;
+    r->step_seconds = total / steps;
+    for (int i = 0; i < net->nops; i++) {
+        snprintf(r->op_name[i], sizeof r->op_name[i], "%s", net->ops[i].name);
+        r->op_step_seconds[i][0] = net->op_seconds[i][0] / steps;
+        r->op_step_seconds[i][1] = net->op_seconds[i][1] / steps;
+    }
+}
+
 static int bench_train(const bench_options *o, bench_result *r, double *rate)
 {
     trainer *t = calloc(1, sizeof *t);
@@ -98,12 +110,16 @@ static int bench_train(const bench_options *o, bench_result *r, double *rate)
     int bs = r->batch = t->net.hp.batch_size;
     size_t n = t->count[FER_TRAINING];
     long correct = 0, step = 0;
+    double total = 0;
     for (int rep = -1; rep < o->reps; rep++) { /* rep -1 warms up */
+        t->net.profile = o->profile && rep >= 0;
         double t0 = now_seconds();
         for (int k = 0; k < o->train_batches; k++, step++)
             trainer_step(t, t->order[FER_TRAINING] + (size_t)step * bs % (n - bs), bs, &correct);
-        if (rep >= 0) rate[rep] = (double)o->train_batches * bs / (now_seconds() - t0);
+        double dt = now_seconds() - t0;
+        if (rep >= 0) rate[rep] = (double)o->train_batches * bs / dt, total += dt;
     }
+    profile_table(&t->net, (double)o->reps * o->train_batches, total, r);
 fail:
     trainer_free(t);
     return rc;

@@ -12,6 +12,8 @@
 #ifndef CONNC_BENCH_H
 #define CONNC_BENCH_H
 
+#include "network.h"
+
 #include <stdint.h>
 
 typedef struct {
@@ -22,6 +24,7 @@ typedef struct {
     int infer_batches;   /* inference batches per repetition */
     int infer_batch;     /* images per inference batch */
     int sgemm_n;         /* sgemm measured on n x n x n */
+    int profile;         /* also time each op of the training steps */
     uint64_t seed;
 } bench_options;
 
@@ -35,6 +38,11 @@ typedef struct {
     double train_flops;     /* per image: forward + backward (input and weight gradients) */
     long params;
     int batch;              /* training batch size (the description's) */
+    /* profile: seconds per training step of each op, forward and backward,
+     * and of the whole step (the rest is augmentation, loss, Adam, Hebbian) */
+    int nops;
+    char op_name[NET_MAX_OPS][48];
+    double op_step_seconds[NET_MAX_OPS][2], step_seconds;
 } bench_result;
 
 int bench_run(const bench_options *o, bench_result *r);

@@ -87,6 +87,8 @@ typedef struct {
     real *scratch;              /* largest per-op scratch */
     long scratch_n;
     void *arena;                /* all activation buffers (one allocation) */
+    int profile;                /* set: time every op into op_seconds (connc bench --profile) */
+    double op_seconds[NET_MAX_OPS][2];  /* forward, backward; accumulated */
 } network;
 
 /* Opens a .cnet and plans every buffer for batches up to max_batch.

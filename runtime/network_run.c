@@ -1,6 +1,7 @@
 /* network_run.c: initialise, then run the planned ops forward and backward. */
 #include "bio_layer.h"
 #include "network.h"
+#include "progress.h"
 
 #include <math.h>
 #include <string.h>
@@ -59,7 +60,11 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
 
 const real *network_forward(network *net, int B, int training, rng_state *rng)
 {
-    for (int i = 0; i < net->nops; i++) op_forward(net, &net->ops[i], op_input(net, i), B, training, rng);
+    for (int i = 0; i < net->nops; i++) {
+        double t0 = net->profile ? now_seconds() : 0;
+        op_forward(net, &net->ops[i], op_input(net, i), B, training, rng);
+        if (net->profile) net->op_seconds[i][0] += now_seconds() - t0;
+    }
     return net->ops[net->nops - 1].out;
 }
 
@@ -107,5 +112,9 @@ real *network_dlogits(network *net) { return net->ops[net->nops - 1].dout; }
 
 void network_backward(network *net, int B)
 {
-    for (int i = net->nops - 1; i >= 0; i--) op_backward(net, &net->ops[i], op_input(net, i), op_dinput(net, i), B);
+    for (int i = net->nops - 1; i >= 0; i--) {
+        double t0 = net->profile ? now_seconds() : 0;
+        op_backward(net, &net->ops[i], op_input(net, i), op_dinput(net, i), B);
+        if (net->profile) net->op_seconds[i][1] += now_seconds() - t0;
+    }
 }
