@@ -70,7 +70,7 @@ void spatial_attention_backward(const real *x, const real *w, const real *m, con
                 dm[(long)n * hw + i] += dy[at] * x[at];
             }
     for (long i = 0; i < (long)B * hw; i++) dm[i] *= m[i] * (1 - m[i]);
-    conv3x3_backward(x, w, dm, dx, dw, db, col, B, c, 1, h, wd);
+    conv3x3_backward(w, dm, dx, dw, db, col, B, c, 1, h, wd);
     for (int n = 0; n < B; n++)
         for (int ch = 0; ch < c; ch++)
             for (int i = 0; i < hw; i++) {

@@ -66,24 +66,40 @@ void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real 
         }
 }
 
-void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *scratch,
+/* db[co] += sum over p of src[co*hw + p], each channel summed in p order;
+ * four channels at a time, so that four dependency chains overlap. */
+static void add_channel_sums(const real *src, real *db, int c, long hw)
+{
+    int co = 0;
+    for (; co + 4 <= c; co += 4) {
+        const real *a = src + co * hw;
+        real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long p = 0; p < hw; p++) {
+            s0 += a[p];
+            s1 += a[hw + p];
+            s2 += a[2 * hw + p];
+            s3 += a[3 * hw + p];
+        }
+        db[co] += s0, db[co + 1] += s1, db[co + 2] += s2, db[co + 3] += s3;
+    }
+    for (; co < c; co++) {
+        real s = 0;
+        for (long p = 0; p < hw; p++) s += src[co * hw + p];
+        db[co] += s;
+    }
+}
+
+void conv3x3_backward(const real *w, const real *dy, real *dx, real *dw, real *db, real *scratch,
                       int B, int cin, int cout, int h, int wd)
 {
     long hw = (long)h * wd, N = B * hw;
     int k = cin * 9;
-    real *col = scratch, *gt = scratch + (long)k * N;
-    for (int n = 0; n < B; n++)
-        for (int co = 0; co < cout; co++) {
-            const real *src = dy + (n * cout + co) * hw;
-            real *dst = gt + co * N + n * hw;
-            real s = 0;
-            for (long p = 0; p < hw; p++) {
-                dst[p] = src[p];
-                s += src[p];
-            }
-            db[co] += s;
-        }
-    for (int n = 0; n < B; n++) im2col3x3(x + n * cin * hw, col + n * hw, N, cin, h, wd);
+    real *col = scratch, *gt = scratch + (long)k * N; /* col still holds the forward's patches */
+    for (int n = 0; n < B; n++) {
+        for (int co = 0; co < cout; co++)
+            memcpy(gt + co * N + n * hw, dy + (n * cout + co) * hw, (size_t)hw * sizeof *gt);
+        add_channel_sums(dy + (long)n * cout * hw, db, cout, hw);
+    }
     gemm(0, 1, cout, k, (int)N, 1, gt, (int)N, col, (int)N, 1, dw, k);      /* dW += dY col^T */
     if (!dx) return;
     gemm(1, 0, k, (int)N, cout, 1, w, k, gt, (int)N, 0, col, (int)N);        /* dcol = W^T dY */

@@ -13,10 +13,12 @@
 #include <stdint.h>
 
 /* ---- conv2d.c: 3x3, stride 1, pad 1, via batched im2col + GEMM ---- */
-/* scratch: (cin*9 + cout) * B*h*w reals. */
+/* col: (cin*9 + cout) * B*h*w reals.  Forward leaves the image patches in
+ * it and backward uses them, so the caller keeps col untouched in between
+ * (one buffer per convolution) and backward need not rebuild them. */
 void conv3x3_forward(const real *x, const real *w, const real *b, real *y, real *col,
                      int B, int cin, int cout, int h, int wd);
-void conv3x3_backward(const real *x, const real *w, const real *dy, real *dx, real *dw, real *db, real *col,
+void conv3x3_backward(const real *w, const real *dy, real *dx, real *dw, real *db, real *col,
                       int B, int cin, int cout, int h, int wd);
 
 /* ---- pool.c ---- */
@@ -47,7 +49,8 @@ void channel_attention_backward(const real *x, const real *w1, const real *w2, c
                                 const channel_attention_cache *k, real *dx, real *dw1, real *db1, real *dw2,
                                 real *db2, real *scratch, int B, int c, int hidden, int hw);
 /* y = x * sigmoid(conv3x3(x) + b) with one output channel; m holds the
- * sigmoid map [B,h*w]; col: the convolution's scratch, (c*9 + 1)*B*h*w. */
+ * sigmoid map [B,h*w]; col: the convolution's buffer, (c*9 + 1)*B*h*w,
+ * kept from forward to backward as for conv3x3; dm: B*h*w of scratch. */
 void spatial_attention_forward(const real *x, const real *w, const real *b, real *y, real *m, real *col,
                                int B, int c, int h, int wd);
 void spatial_attention_backward(const real *x, const real *w, const real *m, const real *dy, real *dx,

@@ -203,8 +203,6 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         op->c = cout;
         op->pw = add_param(net, op->name, "weight", (long)cout * cin * 9, cin * 9, 0);
         op->pb = add_param(net, op->name, "bias", cout, cin * 9, 0);
-        t = (long)(cin * 9 + cout) * net->max_batch * h * w; /* batched im2col + transposed output */
-        if (t > net->scratch_n) net->scratch_n = t;
     } else if (!strcmp(kind, "lateral_inhibition")) {
         op->kind = OP_LATERAL;
         if (h > 64 || w > 64) return bad(net, "lateral_inhibition planes are limited to 64x64:", op->name);
@@ -227,7 +225,7 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         if (num(j, "channels", 0) != c || num(j, "kernel", 0) != 3) return bad(net, "spatial_attention shape:", op->name);
         op->pw = add_param(net, op->name, "weight", (long)c * 9, c * 9, 0);
         op->pb = add_param(net, op->name, "bias", 1, c * 9, 0);
-        t = (long)(c * 9 + 2) * net->max_batch * h * w; /* convolution scratch + the map gradient */
+        t = (long)net->max_batch * h * w; /* the map gradient */
         if (t > net->scratch_n) net->scratch_n = t;
     } else if (!strcmp(kind, "flatten")) {
         op->kind = OP_FLATTEN;
@@ -338,7 +336,12 @@ static void carve(network *net, size_t *cur)
             long s = 2 * B * op->c + B * op->hidden;
             if (s > net->scratch_n) net->scratch_n = s;
         }
-        if (op->kind == OP_SPATIAL_ATT) op->save1 = take(net, cur, B * op->h * op->w);
+        if (op->kind == OP_CONV2D) /* batched im2col + transposed output, kept for backward */
+            op->save1 = take(net, cur, (long)(op->in_c * 9 + op->c) * B * op->h * op->w);
+        if (op->kind == OP_SPATIAL_ATT) {
+            op->save1 = take(net, cur, B * op->h * op->w);
+            op->save2 = take(net, cur, (long)(op->c * 9 + 1) * B * op->h * op->w);
+        }
         if (op->kind == OP_LAYER_NORM) {
             op->save1 = take(net, cur, B);
             op->save2 = take(net, cur, B);

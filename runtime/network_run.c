@@ -32,7 +32,7 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
     if (op->view) return;
     switch (op->kind) {
     case OP_CONV2D:
-        conv3x3_forward(x, p + op->pw, p + op->pb, op->out, net->scratch, B, op->in_c, op->c, op->h, op->w);
+        conv3x3_forward(x, p + op->pw, p + op->pb, op->out, op->save1, B, op->in_c, op->c, op->h, op->w);
         break;
     case OP_LATERAL: lateral_forward(x, op->out, (real)net->hp.lateral_alpha, B, op->c, op->h, op->w); break;
     case OP_RELU: relu_forward(x, op->out, n); break;
@@ -44,7 +44,7 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
         break;
     }
     case OP_SPATIAL_ATT:
-        spatial_attention_forward(x, p + op->pw, p + op->pb, op->out, op->save1, net->scratch, B, op->c, op->h, op->w);
+        spatial_attention_forward(x, p + op->pw, p + op->pb, op->out, op->save1, op->save2, B, op->c, op->h, op->w);
         break;
     case OP_FLATTEN: break; /* a view */
     case OP_LAYER_NORM:
@@ -76,7 +76,7 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
     if (op->view) return;
     switch (op->kind) {
     case OP_CONV2D:
-        conv3x3_backward(x, p + op->pw, op->dout, dx, g + op->pw, g + op->pb, net->scratch, B, op->in_c, op->c, op->h, op->w);
+        conv3x3_backward(p + op->pw, op->dout, dx, g + op->pw, g + op->pb, op->save1, B, op->in_c, op->c, op->h, op->w);
         break;
     case OP_LATERAL:
         if (dx) lateral_backward(op->dout, dx, (real)net->hp.lateral_alpha, B, op->c, op->h, op->w);
@@ -93,12 +93,10 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
                                    g + op->pb2, net->scratch, B, op->c, op->hidden, op->h * op->w);
         break;
     }
-    case OP_SPATIAL_ATT: {
-        long col = (long)(op->c * 9 + 1) * B * op->h * op->w; /* the convolution's scratch comes first */
-        spatial_attention_backward(x, p + op->pw, op->save1, op->dout, dx, g + op->pw, g + op->pb, net->scratch + col,
-                                   net->scratch, B, op->c, op->h, op->w);
+    case OP_SPATIAL_ATT:
+        spatial_attention_backward(x, p + op->pw, op->save1, op->dout, dx, g + op->pw, g + op->pb, net->scratch, op->save2,
+                                   B, op->c, op->h, op->w);
         break;
-    }
     case OP_FLATTEN: break;
     case OP_LAYER_NORM:
         layer_norm_backward(x, p + op->pw, op->save1, op->save2, op->dout, dx, g + op->pw, g + op->pb, B, op->c);

@@ -47,7 +47,7 @@ TEST(grad_conv3x3)
     fill_uniform(c.b, 3, -1, 1, &seed);
     fill_uniform(r, 120, -1, 1, &seed);
     conv_fwd(&c);
-    conv3x3_backward(c.x, c.wt, r, dx, dw, db, c.col, 2, 2, 3, 5, 4);
+    conv3x3_backward(c.wt, r, dx, dw, db, c.col, 2, 2, 3, 5, 4);
     probe p = {conv_fwd, c.y, r, 120, &c};
     EXPECT(grad_error(probe_loss, &p, c.x, dx, 80) < TOL);
     EXPECT(grad_error(probe_loss, &p, c.wt, dw, 54) < TOL);
