@@ -9,14 +9,17 @@
 
 static void help(void)
 {
-    printf("usage: connc emit IN.cir [--model bionic] [--set KEY=VALUE]... [--off SWITCH]... -o NET.cnet\n\n"
+    printf("usage: connc emit IN.cir [--model bionic] [--set KEY=VALUE]... [--off SWITCH]... [--on SWITCH]...\n"
+           "                  -o NET.cnet\n\n"
            "Writes the compiled network description the runtime trains: the BioNIC operations\n"
            "(BIONIC.md §2) with the connectome's masks and inhibition vectors, the learning\n"
-           "hyperparameters (§3) and one switch per ablation (§4).\n\n"
+           "hyperparameters (§3), one switch per ablation (§4), and the switches of the other\n"
+           "bio mechanisms (BIO_LAYERS.md: fuzzy_lr, rejuvenation, crystallise, dale; off).\n\n"
            "  --model NAME        bionic (default) or cnn, the matched baseline of §4: same\n"
            "                      convolutions and layer widths, no biological components\n"
            "  --set KEY=VALUE     override a hyperparameter (repeatable)\n"
            "  --off SWITCH        turn a component off, e.g. --off masks (repeatable)\n"
+           "  --on SWITCH         turn a component on, e.g. --on fuzzy_lr (repeatable)\n"
            "  --list              list hyperparameters and switches with their defaults\n"
            "  -o, --output FILE   network description to write (atomically)\n"
            "  -h, --help          this help\n");
@@ -26,7 +29,7 @@ int cmd_emit(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'}, {"set", required_argument, 0, 's'},
-        {"off", required_argument, 0, 'f'}, {"list", no_argument, 0, 'l'},
+        {"off", required_argument, 0, 'f'}, {"on", required_argument, 0, 'n'}, {"list", no_argument, 0, 'l'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     emit_options o;
     memset(&o, 0, sizeof o);
@@ -42,8 +45,9 @@ int cmd_emit(int argc, char **argv)
             o.set[o.nset++] = optarg;
             break;
         case 'f':
-            if (o.noff == EMIT_MAX_OVERRIDES) return cli_usage_error("emit", "too many --off options");
-            o.off[o.noff++] = optarg;
+        case 'n':
+            if (o.nswitch == EMIT_MAX_OVERRIDES) return cli_usage_error("emit", "too many --on/--off options");
+            o.sw[o.nswitch++] = (emit_switch){optarg, c == 'n'};
             break;
         case 'l': emit_print_catalogue(); return EXIT_OK;
         case 'h': help(); return EXIT_OK;

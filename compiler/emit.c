@@ -39,6 +39,11 @@ static const hyper HYPER[] = {
     {"homeo_target", 0.35, "target normalised activity f_target (§3)"},
     {"homeo_momentum", 0.99, "EMA momentum of each neuron's activity (§3)"},
     {"hebb_scale_per_neuron", 0, "Hebbian [0,1] scaling: 0 by the layer's batch max, 1 by each neuron's (ours)"},
+    {"fuzzy_half_width", 0.045, "fuzzy learning rates U(1-h, 1+h): the paper's tau/2 (BIO_LAYERS.md §2)"},
+    {"rejuvenation_d", 14, "weight rejuvenation d_re: s = max|W| / d (§2)"},
+    {"crystal_threshold", 4.5e-5, "crystallisation: damp a weight when |g| < threshold |w| (§2 extras)"},
+    {"crystal_dampening", 0.6, "crystallisation: factor applied to a damped weight's rate"},
+    {"dale_excitatory_fraction", 0.8, "Dale's principle: share of presynaptic units with sign + (ours)"},
     {"crop_scale_min", 0.8, "random resized crop: smallest area fraction"},
     {"crop_scale_max", 1.0, "random resized crop: largest area fraction"},
     {"crop_ratio_min", 0.75, "random resized crop: smallest aspect ratio"},
@@ -54,25 +59,31 @@ static const hyper HYPER[] = {
 
 typedef struct {
     const char *name;
+    int on;         /* default */
     const char *doc;
 } ablation_switch;
 
-/* One switch per row of BIONIC.md §4. */
+/* One switch per row of BIONIC.md §4 (on by default), then the mechanisms
+ * of BIO_LAYERS.md (off by default). */
 static const ablation_switch SWITCHES[] = {
-    {"masks", "connectome masks on inter/intra weights (off: dense)"},
-    {"intra", "intra-layer connections"},
-    {"inhibition", "graded inhibition from inhibitory cells"},
-    {"lateral_inhibition", "lateral inhibition after conv1"},
-    {"attention", "channel and spatial attention"},
-    {"noise", "synaptic noise"},
-    {"weight_decay", "L2 weight decay"},
-    {"scheduler", "ReduceLROnPlateau"},
-    {"label_smoothing", "label smoothing"},
-    {"layer_norm", "all LayerNorms"},
-    {"conv", "convolution stage (off: the 48x48 image is flattened)"},
-    {"augmentation", "training-time augmentation"},
-    {"hebbian", "Hebbian + homeostatic update"},
-    {"class_weights", "balanced class weights in the loss"},
+    {"masks", 1, "connectome masks on inter/intra weights (off: dense)"},
+    {"intra", 1, "intra-layer connections"},
+    {"inhibition", 1, "graded inhibition from inhibitory cells"},
+    {"lateral_inhibition", 1, "lateral inhibition after conv1"},
+    {"attention", 1, "channel and spatial attention"},
+    {"noise", 1, "synaptic noise"},
+    {"weight_decay", 1, "L2 weight decay"},
+    {"scheduler", 1, "ReduceLROnPlateau"},
+    {"label_smoothing", 1, "label smoothing"},
+    {"layer_norm", 1, "all LayerNorms"},
+    {"conv", 1, "convolution stage (off: the 48x48 image is flattened)"},
+    {"augmentation", 1, "training-time augmentation"},
+    {"hebbian", 1, "Hebbian + homeostatic update"},
+    {"class_weights", 1, "balanced class weights in the loss"},
+    {"fuzzy_lr", 0, "fuzzy learning rates on every projection but the classifier (BIO_LAYERS.md §2)"},
+    {"rejuvenation", 0, "weight rejuvenation (§2)"},
+    {"crystallise", 0, "crystallisation of settled weights (§2 extras)"},
+    {"dale", 0, "Dale's principle: one sign per presynaptic unit (§2 extras)"},
 };
 #define NSWITCHES (sizeof SWITCHES / sizeof SWITCHES[0])
 
@@ -80,8 +91,9 @@ void emit_print_catalogue(void)
 {
     printf("hyperparameters (--set KEY=VALUE):\n");
     for (size_t i = 0; i < NHYPER; i++) printf("  %-24s %-10g %s\n", HYPER[i].key, HYPER[i].value, HYPER[i].doc);
-    printf("switches (--off NAME), all on by default:\n");
-    for (size_t i = 0; i < NSWITCHES; i++) printf("  %-24s %s\n", SWITCHES[i].name, SWITCHES[i].doc);
+    printf("switches (--off NAME / --on NAME):\n");
+    for (size_t i = 0; i < NSWITCHES; i++)
+        printf("  %-24s %-10s %s\n", SWITCHES[i].name, SWITCHES[i].on ? "on" : "off", SWITCHES[i].doc);
 }
 
 /* ------------------------------------------------------------ options */
@@ -97,7 +109,7 @@ static int switch_on(const int *on, const char *name)
 static int apply_overrides(const emit_options *o, double *values, int *on)
 {
     for (size_t i = 0; i < NHYPER; i++) values[i] = HYPER[i].value;
-    for (size_t i = 0; i < NSWITCHES; i++) on[i] = 1;
+    for (size_t i = 0; i < NSWITCHES; i++) on[i] = SWITCHES[i].on;
     for (size_t k = 0; k < o->nset; k++) {
         const char *eq = strchr(o->set[k], '=');
         size_t klen = eq ? (size_t)(eq - o->set[k]) : 0;
@@ -110,11 +122,13 @@ static int apply_overrides(const emit_options *o, double *values, int *on)
         if (end == eq + 1 || *end || !isfinite(values[i]))
             return err_set(CONNC_ERR_USAGE, "--set '%s': value is not a number", o->set[k]);
     }
-    for (size_t k = 0; k < o->noff; k++) {
+    for (size_t k = 0; k < o->nswitch; k++) {
         size_t i = 0;
-        while (i < NSWITCHES && strcmp(SWITCHES[i].name, o->off[k])) i++;
-        if (i == NSWITCHES) return err_set(CONNC_ERR_USAGE, "--off '%s': unknown switch (see 'connc emit --list')", o->off[k]);
-        on[i] = 0;
+        while (i < NSWITCHES && strcmp(SWITCHES[i].name, o->sw[k].name)) i++;
+        if (i == NSWITCHES)
+            return err_set(CONNC_ERR_USAGE, "--%s '%s': unknown switch (see 'connc emit --list')", o->sw[k].on ? "on" : "off",
+                           o->sw[k].name);
+        on[i] = o->sw[k].on;
     }
     /* Without the convolution stage there are no feature maps to attend to
      * or to inhibit laterally: say so in the switches too. */

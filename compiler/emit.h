@@ -14,11 +14,16 @@
 #define EMIT_MAX_OVERRIDES 64
 
 typedef struct {
+    const char *name;
+    int on;
+} emit_switch;
+
+typedef struct {
     const char *model;                      /* "bionic" */
     const char *set[EMIT_MAX_OVERRIDES];    /* "key=value" hyperparameter overrides */
     size_t nset;
-    const char *off[EMIT_MAX_OVERRIDES];    /* switches turned off (ablations) */
-    size_t noff;
+    emit_switch sw[EMIT_MAX_OVERRIDES];     /* switches turned on or off, in command-line order */
+    size_t nswitch;
 } emit_options;
 
 int emit_network(const ir *x, const emit_options *o, const char *path);

@@ -80,6 +80,19 @@ static cJSON *state_json(const trainer *t, const char *digest)
     return m;
 }
 
+/* The synaptic-diversity state (network.h): fuzzy factors, and Dale's
+ * signs as 1 (excitatory) / 0 (inhibitory) in exc (nsign bytes, which must
+ * live until container_write). */
+static int add_mechanisms(container_writer *w, const network *net, connc_dtype dt, uint8_t *exc)
+{
+    const mechanisms *m = &net->mech;
+    uint64_t P = (uint64_t)net->P, S = (uint64_t)m->nsign;
+    if (m->factor) TRY(container_add(w, "fuzzy_factor", dt, 1, &P, m->factor));
+    if (!m->sign) return CONNC_OK;
+    for (uint64_t i = 0; i < S; i++) exc[i] = m->sign[i] > 0;
+    return container_add(w, "dale_excitatory", CONNC_U8, 1, &S, exc);
+}
+
 int checkpoint_save(const trainer *t, const char *path)
 {
     const network *net = &t->net;
@@ -90,8 +103,9 @@ int checkpoint_save(const trainer *t, const char *path)
     cJSON_Delete(m);
     long nf = favg_total(net);
     real *favg = malloc((size_t)(nf ? nf : 1) * sizeof *favg);
+    uint8_t *exc = malloc((size_t)(net->mech.nsign ? net->mech.nsign : 1));
     container_writer *w = container_writer_new(CONTAINER_CHECKPOINT);
-    int rc = (text && favg && w) ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory writing %s", path);
+    int rc = (text && favg && exc && w) ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory writing %s", path);
     if (rc < 0) goto done;
     favg_copy(net, favg, 1);
     uint64_t P = (uint64_t)net->P, four = 4, F = (uint64_t)nf;
@@ -103,10 +117,12 @@ int checkpoint_save(const trainer *t, const char *path)
     CHECK(container_add(w, "best_param", dt, 1, &P, t->st.best_param));
     CHECK(container_add(w, "rng", CONNC_U64, 1, &four, t->st.rng.s));
     CHECK(container_add(w, "f_avg", dt, 1, &F, favg));
+    CHECK(add_mechanisms(w, net, dt, exc));
     rc = container_write(w, path);
 fail:
 done:
     container_writer_free(w);
+    free(exc);
     free(favg);
     free(text);
     return rc;
@@ -123,6 +139,20 @@ static int load_array(connc_file *f, const char *name, void *dst, uint64_t n)
         return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' has %llu entries, the network needs %llu (another network?)",
                        connc_file_path(f), name, (unsigned long long)a.shape[0], (unsigned long long)n);
     memcpy(dst, a.data, a.nbytes);
+    return CONNC_OK;
+}
+
+static int load_mechanisms(connc_file *f, network *net)
+{
+    mechanisms *m = &net->mech;
+    if (m->factor) TRY(load_array(f, "fuzzy_factor", m->factor, (uint64_t)net->P));
+    if (!m->sign) return CONNC_OK;
+    connc_array a;
+    TRY(container_expect(f, "dale_excitatory", CONNC_U8, 1, &a));
+    if (a.shape[0] != (uint64_t)m->nsign)
+        return err_set(CONNC_ERR_CORRUPT, "%s: array 'dale_excitatory' does not fit the network", connc_file_path(f));
+    const uint8_t *e = a.data;
+    for (long i = 0; i < m->nsign; i++) m->sign[i] = e[i] ? 1 : -1;
     return CONNC_OK;
 }
 
@@ -192,6 +222,7 @@ int checkpoint_load(trainer *t, const char *path)
     CHECK(load_array(f, "rng", t->st.rng.s, 4));
     CHECK(load_array(f, "f_avg", favg, (uint64_t)nf));
     favg_copy(net, favg, 0);
+    CHECK(load_mechanisms(f, net));
 fail:
 done:
     cJSON_Delete(m);

@@ -49,6 +49,30 @@ typedef struct {
     bio_state *bio;
 } net_op;
 
+/* A weighted projection of the network (biases excluded): what the
+ * mechanisms of BIO_LAYERS.md attach to.  Its weights are param[offset ..
+ * offset + n): rows = output units, cols = presynaptic units, taps weights
+ * per (row, unit) (9 for a 3x3 convolution), or the stored entries of a CSR
+ * mask (indptr / indices, rows + 1 and n entries). */
+typedef struct {
+    char name[56];              /* the op's name; bio layers add ".inter" / ".intra" */
+    long offset, n;
+    int rows, cols, taps;
+    const int64_t *indptr;
+    const int32_t *indices;
+} projection;
+
+#define NET_MAX_PROJ (2 * NET_MAX_OPS)
+
+/* State of the synaptic-diversity mechanisms (BIO_LAYERS.md §2, see
+ * mechanisms.h), saved in checkpoints. */
+typedef struct {
+    real *factor;               /* P fuzzy learning-rate factors (1 off the targets); NULL when unused */
+    int8_t *sign;               /* Dale signs of the targets' presynaptic units, in projection order */
+    long nsign;
+    long rejuvenated, damped, zeroed;   /* events since the counts were last read */
+} mechanisms;
+
 typedef struct {
     char name[48];
     long offset, count;
@@ -67,8 +91,12 @@ typedef struct {
     double crop_scale_min, crop_scale_max, crop_ratio_min, crop_ratio_max, rotation_deg, flip_prob, brightness, contrast;
     int init_fan_in_from_mask;
     int hebb_scale_per_neuron;  /* Hebbian [0,1] scaling by each neuron's batch max, not the layer's */
+    /* synaptic diversity (BIO_LAYERS.md §2) */
+    double fuzzy_half_width, rejuvenation_d, crystal_threshold, crystal_dampening, dale_excitatory_fraction;
     /* switches of BIONIC.md §4 that act in the learning loop */
     int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
+    /* switches of BIO_LAYERS.md §2, off unless the description turns them on */
+    int fuzzy_lr_on, rejuvenation_on, crystallise_on, dale_on;
 } net_hyper;
 
 typedef struct {
@@ -87,6 +115,9 @@ typedef struct {
     real *scratch;              /* largest per-op scratch */
     long scratch_n;
     void *arena;                /* all activation buffers (one allocation) */
+    int nproj;
+    projection proj[NET_MAX_PROJ];  /* every weighted projection, in op order */
+    mechanisms mech;
     int profile;                /* set: time every op into op_seconds (connc bench --profile) */
     double op_seconds[NET_MAX_OPS][2];  /* forward, backward; accumulated */
 } network;
@@ -95,6 +126,8 @@ typedef struct {
  * ablate: NULL or comma-separated switches to turn off (BIONIC.md §4). */
 int network_load(const char *path, int max_batch, const char *ablate, network *net);
 void network_free(network *net);
+/* Fills net->proj (network_load does). */
+void network_list_projections(network *net);
 /* PyTorch default initialisation from rng (BIONIC.md §2, "Initialisation"). */
 void network_init_params(network *net, rng_state *rng);
 

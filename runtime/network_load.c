@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "network.h"
 #include "container.h"
+#include "mechanisms.h"
 #include "error.h"
 
 #include <cJSON.h>
@@ -51,12 +52,17 @@ static const hyper_field HYPER_FIELDS[] = {
     HD("homeo_momentum", homeo_momentum), HD("crop_scale_min", crop_scale_min), HD("crop_scale_max", crop_scale_max),
     HD("crop_ratio_min", crop_ratio_min), HD("crop_ratio_max", crop_ratio_max), HD("rotation_deg", rotation_deg),
     HD("flip_prob", flip_prob), HD("brightness", brightness), HD("contrast", contrast),
-    HI("init_fan_in_from_mask", init_fan_in_from_mask), HI("hebb_scale_per_neuron", hebb_scale_per_neuron)};
+    HI("init_fan_in_from_mask", init_fan_in_from_mask), HI("hebb_scale_per_neuron", hebb_scale_per_neuron),
+    HD("fuzzy_half_width", fuzzy_half_width), HD("rejuvenation_d", rejuvenation_d),
+    HD("crystal_threshold", crystal_threshold), HD("crystal_dampening", crystal_dampening),
+    HD("dale_excitatory_fraction", dale_excitatory_fraction)};
 
 /* The switches of BIONIC.md §4 that act in the learning loop. */
 static const hyper_field SWITCH_FIELDS[] = {
     HI("weight_decay", weight_decay_on), HI("scheduler", scheduler_on), HI("label_smoothing", label_smoothing_on),
-    HI("augmentation", augmentation_on), HI("hebbian", hebbian_on), HI("class_weights", class_weights_on)};
+    HI("augmentation", augmentation_on), HI("hebbian", hebbian_on), HI("class_weights", class_weights_on),
+    HI("fuzzy_lr", fuzzy_lr_on), HI("rejuvenation", rejuvenation_on), HI("crystallise", crystallise_on),
+    HI("dale", dale_on)};
 
 /* Every hyperparameter must be present: the description, not this code,
  * owns the numbers of BIONIC.md §2-3. */
@@ -79,6 +85,10 @@ static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
     const net_hyper *x = &net->hp;
     if (x->batch_size < 1 || x->batch_size > 65536 || x->lr <= 0 || x->max_epochs < 0)
         return bad(net, "hyperparameter out of range (batch_size, lr or max_epochs)", NULL);
+    if (!(x->fuzzy_half_width >= 0 && x->fuzzy_half_width < 1) || !(x->rejuvenation_d > 0) ||
+        !(x->crystal_dampening > 0 && x->crystal_dampening < 1) ||
+        !(x->dale_excitatory_fraction >= 0 && x->dale_excitatory_fraction <= 1))
+        return bad(net, "synaptic-diversity hyperparameter out of range (BIO_LAYERS.md §2)", NULL);
     return CONNC_OK;
 }
 
@@ -437,6 +447,8 @@ int network_load(const char *path, int max_batch, const char *ablate, network *n
     }
     CHECK(read_metadata(net, ablate));
     CHECK(allocate(net));
+    network_list_projections(net);
+    CHECK(mech_open(net));
     return CONNC_OK;
 fail:
     network_free(net);
@@ -450,6 +462,7 @@ void network_free(network *net)
             free(net->ops[i].bio->inhib_norm);
             free(net->ops[i].bio);
         }
+    mech_free(net);
     free(net->arena);
     free(net->param);
     free(net->meta);

@@ -7,6 +7,7 @@
 #include "bio_layer.h"
 #include "error.h"
 #include "hebbian.h"
+#include "mechanisms.h"
 #include "outfile.h"
 #include "progress.h"
 #include "report.h"
@@ -107,10 +108,12 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     double loss = cross_entropy(logits, labels, t->class_w, smoothing(t), network_dlogits(net), NULL, B, net->classes);
     for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
     network_backward(net, B);
+    mech_before_step(net, &t->st.rng);
     adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->P);
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
     if (net->hp.hebbian_on) hebbian_step(net, B);
+    mech_after_step(net); /* Dale's signs have the last word */
     return loss;
 }
 
@@ -267,6 +270,7 @@ void trainer_init_state(trainer *t)
     train_state *s = &t->st;
     rng_init(&s->rng, t->opt.seed);
     network_init_params(&t->net, &s->rng);
+    mech_init(&t->net, &s->rng);
     s->adam = (adam_state){hp->lr, hp->beta1, hp->beta2, hp->eps, hp->weight_decay_on ? hp->weight_decay : 0, 0};
     plateau_init(&s->plateau, hp->plateau_factor, hp->plateau_patience, hp->min_lr);
     s->best_val_accuracy = -1;

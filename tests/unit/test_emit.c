@@ -166,8 +166,10 @@ TEST(emit_switches_and_overrides)
     const cJSON *sw = cJSON_GetObjectItemCaseSensitive(m, "switches"), *s;
     int n = 0, on = 0;
     cJSON_ArrayForEach(s, sw) { n++; on += cJSON_IsTrue(s); }
-    EXPECT(n >= 12); /* one per ablation row of BIONIC.md §4 */
-    EXPECT_EQ_INT(on, n);
+    EXPECT_EQ_INT(n, 18);  /* one per ablation row of BIONIC.md §4, then BIO_LAYERS.md §2 */
+    EXPECT_EQ_INT(on, 14); /* the mechanisms of BIO_LAYERS.md are off by default */
+    EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sw, "fuzzy_lr")));
+    EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sw, "dale")));
     const cJSON *hp = cJSON_GetObjectItemCaseSensitive(m, "hyperparameters");
     EXPECT_NEAR(nget(hp, "lr"), 6e-4, 1e-15);
     EXPECT_NEAR(nget(hp, "weight_decay"), 1e-4, 1e-15);
@@ -182,8 +184,8 @@ TEST(emit_switches_and_overrides)
     connc_file_close(f);
 
     opts(&o);
-    o.off[o.noff++] = "masks";
-    o.off[o.noff++] = "attention";
+    o.sw[o.nswitch++] = (emit_switch){"masks", 0};
+    o.sw[o.nswitch++] = (emit_switch){"attention", 0};
     o.set[o.nset++] = "lr=0.001";
     o.set[o.nset++] = "batch_size=64";
     f = emit_tiny(&o, "sw2.cnet", &m);
@@ -232,8 +234,11 @@ TEST(emit_option_errors)
     o.set[o.nset++] = "lr=nan";
     EXPECT_ERR(emit_network(&x, &o, p), CONNC_ERR_USAGE, "--set 'lr=nan'");
     opts(&o);
-    o.off[o.noff++] = "dropout";
+    o.sw[o.nswitch++] = (emit_switch){"dropout", 0};
     EXPECT_ERR(emit_network(&x, &o, p), CONNC_ERR_USAGE, "--off 'dropout': unknown switch");
+    opts(&o);
+    o.sw[o.nswitch++] = (emit_switch){"wings", 1};
+    EXPECT_ERR(emit_network(&x, &o, p), CONNC_ERR_USAGE, "--on 'wings': unknown switch");
     opts(&o);
     o.model = "resnet";
     EXPECT_ERR(emit_network(&x, &o, p), CONNC_ERR_USAGE, "--model 'resnet': unknown model");
@@ -272,7 +277,7 @@ TEST(emit_parameter_count)
     const long dense = conv + attention + input + ((2 * 2 + 2) + 1 + 4) + ((2 * 2 + 2) + (2 * 2 + 2) + 1 + 4) +
                        ((2 * 2 + 2) + (2 * 2 + 2) + 1 + 4) + ((1 * 2 + 1) + (1 * 1 + 1) + 1 + 2) + classifier;
     opts(&o);
-    o.off[o.noff++] = "masks";
+    o.sw[o.nswitch++] = (emit_switch){"masks", 0};
     f = emit_tiny(&o, "params-dense.cnet", &m);
     if (f) EXPECT_EQ_INT(nget(m, "parameters"), dense);
     cJSON_Delete(m);
@@ -280,8 +285,8 @@ TEST(emit_parameter_count)
 
     /* intra and inhibition off: no U_k, c_k or a_k */
     opts(&o);
-    o.off[o.noff++] = "intra";
-    o.off[o.noff++] = "inhibition";
+    o.sw[o.nswitch++] = (emit_switch){"intra", 0};
+    o.sw[o.nswitch++] = (emit_switch){"inhibition", 0};
     f = emit_tiny(&o, "params-nointra.cnet", &m);
     if (f) EXPECT_EQ_INT(nget(m, "parameters"), full - (2 + 2) - (2 + 2) - (1 + 2) - (0 + 1) - 4);
     cJSON_Delete(m);
@@ -289,7 +294,7 @@ TEST(emit_parameter_count)
 
     /* no LayerNorm: 2 x (2304 + 2 + 2 + 2 + 1 + 1) affine parameters fewer */
     opts(&o);
-    o.off[o.noff++] = "layer_norm";
+    o.sw[o.nswitch++] = (emit_switch){"layer_norm", 0};
     f = emit_tiny(&o, "params-noln.cnet", &m);
     if (f) EXPECT_EQ_INT(nget(m, "parameters"), full - 2 * (2304 + 2 + 2 + 2 + 1 + 1));
     cJSON_Delete(m);

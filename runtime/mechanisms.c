@@ -1,0 +1,87 @@
+/* mechanisms.c: see mechanisms.h. */
+#include "mechanisms.h"
+#include "diversity.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mech_targets(const network *net, int k) { return strcmp(net->proj[k].name, "classifier") != 0; }
+
+static weight_view view(const network *net, int k, real *base)
+{
+    const projection *p = &net->proj[k];
+    return (weight_view){base + p->offset, p->n, p->rows, p->cols, p->taps, p->indptr, p->indices};
+}
+
+int mech_open(network *net)
+{
+    const net_hyper *hp = &net->hp;
+    mechanisms *m = &net->mech;
+    memset(m, 0, sizeof *m);
+    if (hp->fuzzy_lr_on || hp->crystallise_on) {
+        if (!(m->factor = malloc((size_t)net->P * sizeof *m->factor))) return err_set(CONNC_ERR_NOMEM, "out of memory");
+        for (long i = 0; i < net->P; i++) m->factor[i] = 1;
+    }
+    if (hp->dale_on) {
+        for (int k = 0; k < net->nproj; k++) m->nsign += mech_targets(net, k) ? net->proj[k].cols : 0;
+        if (!(m->sign = malloc((size_t)(m->nsign ? m->nsign : 1)))) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    }
+    return CONNC_OK;
+}
+
+void mech_free(network *net)
+{
+    free(net->mech.factor);
+    free(net->mech.sign);
+    memset(&net->mech, 0, sizeof net->mech);
+}
+
+void mech_init(network *net, rng_state *rng)
+{
+    const net_hyper *hp = &net->hp;
+    mechanisms *m = &net->mech;
+    long at = 0;
+    for (int k = 0; k < net->nproj; k++) {
+        if (!mech_targets(net, k)) continue;
+        const projection *p = &net->proj[k];
+        if (hp->fuzzy_lr_on) fuzzy_init(m->factor + p->offset, p->n, hp->fuzzy_half_width, rng);
+        if (hp->dale_on) {
+            weight_view v = view(net, k, net->param);
+            dale_init(m->sign + at, p->cols, hp->dale_excitatory_fraction, rng);
+            dale_init_weights(&v, m->sign + at);
+            at += p->cols;
+        }
+    }
+}
+
+/* The reference's order: the factors (fuzzy, possibly damped) scale the
+ * weight gradients, rejuvenation renews small weights, and crystallisation
+ * looks at the scaled gradient to damp factors from the next step on. */
+void mech_before_step(network *net, rng_state *rng)
+{
+    const net_hyper *hp = &net->hp;
+    mechanisms *m = &net->mech;
+    for (int k = 0; k < net->nproj; k++) {
+        if (!mech_targets(net, k)) continue;
+        weight_view v = view(net, k, net->param);
+        const projection *p = &net->proj[k];
+        if (m->factor) fuzzy_apply(net->grad + p->offset, m->factor + p->offset, p->n);
+        if (hp->rejuvenation_on) m->rejuvenated += rejuvenate(&v, hp->rejuvenation_d, rng);
+        if (hp->crystallise_on)
+            m->damped += crystallise(&v, net->grad + p->offset, m->factor + p->offset, hp->crystal_threshold,
+                                     hp->crystal_dampening);
+    }
+}
+
+void mech_after_step(network *net)
+{
+    if (!net->hp.dale_on) return;
+    long at = 0;
+    for (int k = 0; k < net->nproj; k++) {
+        if (!mech_targets(net, k)) continue;
+        weight_view v = view(net, k, net->param);
+        net->mech.zeroed += dale_project(&v, net->mech.sign + at);
+        at += net->proj[k].cols;
+    }
+}

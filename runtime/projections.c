@@ -1,0 +1,51 @@
+/* projections.c: the weighted projections of a planned network (network.h),
+ * the units the mechanisms of BIO_LAYERS.md act on. */
+#define _POSIX_C_SOURCE 200809L
+#include "network.h"
+
+#include <stdio.h>
+
+static projection *add(network *net, const char *op, const char *part, long offset, int rows, int cols, int taps)
+{
+    projection *p = &net->proj[net->nproj++];
+    snprintf(p->name, sizeof p->name, "%s%s", op, part);
+    p->offset = offset;
+    p->rows = rows, p->cols = cols, p->taps = taps;
+    p->n = (long)rows * cols * taps;
+    p->indptr = NULL, p->indices = NULL;
+    return p;
+}
+
+/* A bio layer's inter or intra weights: CSR when masked, else dense. */
+static void add_bio(network *net, const net_op *op, const char *part, long offset, const csr_mask *m, int masked,
+                    int cols)
+{
+    projection *p = add(net, op->name, part, offset, op->bio->size, cols, 1);
+    if (!masked) return;
+    p->indptr = m->indptr;
+    p->indices = m->indices;
+    p->n = m->nnz;
+}
+
+void network_list_projections(network *net)
+{
+    net->nproj = 0;
+    for (int i = 0; i < net->nops; i++) {
+        const net_op *op = &net->ops[i];
+        const bio_state *b = op->bio;
+        switch (op->kind) {
+        case OP_CONV2D: add(net, op->name, "", op->pw, op->c, op->in_c, 9); break;
+        case OP_SPATIAL_ATT: add(net, op->name, "", op->pw, 1, op->c, 9); break;
+        case OP_CHANNEL_ATT:
+            add(net, op->name, ".fc1", op->pw, op->hidden, op->c, 1);
+            add(net, op->name, ".fc2", op->pw2, op->c, op->hidden, 1);
+            break;
+        case OP_LINEAR: add(net, op->name, "", op->pw, op->c, (int)op->in_n, 1); break;
+        case OP_BIO_LAYER:
+            if (b->in) add_bio(net, op, ".inter", b->w_inter, &b->inter_mask, b->masked_inter, b->in);
+            if (b->intra) add_bio(net, op, ".intra", b->w_intra, &b->intra_mask, b->masked_intra, b->size);
+            break;
+        default: break;
+        }
+    }
+}
