@@ -177,14 +177,15 @@ class BioNIC(nn.Module):
     @torch.no_grad()
     def hebbian(self, rate=5e-4, homeo_rate=5e-4, target=0.35, momentum=0.99):
         """dW = rate * mean_batch(post^T pre) - homeo_rate * (f_avg - target),
-        masked; pre/post scaled to [0,1] by the batch (and layer) max."""
+        masked; pre/post scaled to [0,1] by each neuron's batch max (connc's
+        default, hebb_scale_per_neuron = 1)."""
         for prev, name in zip(self.names, self.names[1:]):
             key = "inter_" + name
             if not hasattr(self, key):
                 continue
             pre, post = self.h[prev], self.h[name]
-            pre = pre / (pre.max() + 1e-8)
-            post = post / (post.max() + 1e-8)
+            pre = pre / (pre.max(dim=0, keepdim=True).values + 1e-8)
+            post = post / (post.max(dim=0, keepdim=True).values + 1e-8)
             favg = getattr(self, "favg_" + name)
             favg.mul_(momentum).add_((1 - momentum) * post.mean(0))
             home = homeo_rate * (favg - target)

@@ -38,7 +38,8 @@ static const hyper HYPER[] = {
     {"homeo_rate", 5e-4, "homeostatic rate a_home (§3)"},
     {"homeo_target", 0.35, "target normalised activity f_target (§3)"},
     {"homeo_momentum", 0.99, "EMA momentum of each neuron's activity (§3)"},
-    {"hebb_scale_per_neuron", 0, "Hebbian [0,1] scaling: 0 by the layer's batch max, 1 by each neuron's (ours)"},
+    {"hebb_scale_per_neuron", 1, "Hebbian [0,1] scaling: 1 by each neuron's batch max, 0 by the layer's (ours, "
+                                 "chosen on validation: docs/RESULTS.md)"},
     {"fuzzy_half_width", 0.045, "fuzzy learning rates U(1-h, 1+h): the paper's tau/2 (BIO_LAYERS.md §2)"},
     {"rejuvenation_d", 14, "weight rejuvenation d_re: s = max|W| / d (§2)"},
     {"crystal_threshold", 4.5e-5, "crystallisation: damp a weight when |g| < threshold |w| (§2 extras)"},
