@@ -218,6 +218,8 @@ int trainer_setup(trainer *t, const train_options *o, const char *net_path)
     if (bs > EVAL_BATCH) return err_set(CONNC_ERR_USAGE, "batch_size %d: at most %d", bs, EVAL_BATCH);
     augment_params ap = augmentation(&t->net.hp);
     TRY(augment_check(&ap));
+    /* after the description, so that a wrong file fails before the data are parsed */
+    if (!t->data.n) TRY(fer_load(o->data_path, o->cache_dir, &t->data));
     TRY(split_indices(t));
     TRY(data_statistics(t));
     t->pixels = malloc(FER_PIXELS * sizeof *t->pixels);
@@ -344,7 +346,6 @@ int train_run(const train_options *o)
     int rc;
     CHECK(make_dirs(o->run_dir));
     if (!o->resume) CHECK(copy_file(o->net_path, t->net_copy));
-    CHECK(fer_load(o->data_path, o->cache_dir, &t->data));
     CHECK(trainer_setup(t, o, t->net_copy));
     trainer_init_state(t);
     if (o->resume) CHECK(checkpoint_load(t, t->ckpt_path));
@@ -367,7 +368,6 @@ int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, 
     char ablate[512];
     int rc;
     CHECK(checkpoint_peek(t->ckpt_path, ablate, sizeof ablate, &o)); /* rebuild the network and data the run saw */
-    CHECK(fer_load(o.data_path, o.cache_dir, &t->data));
     CHECK(trainer_setup(t, &o, t->net_copy));
     trainer_init_state(t);
     CHECK(checkpoint_load(t, t->ckpt_path));

@@ -50,8 +50,9 @@ typedef struct {
 int train_run(const train_options *o);
 
 /* The pieces train_run is made of, for other drivers (the benchmark):
- * trainer_setup loads the description and prepares t->data, which the caller
- * filled (fer_load or synthetic images); trainer_init_state seeds and
+ * trainer_setup loads the description, then the data of o->data_path into
+ * t->data unless the caller filled it already (the benchmark's synthetic
+ * images), and prepares the splits; trainer_init_state seeds and
  * initialises the weights; trainer_step is one optimiser step on the batch of
  * images idx (augmentation, forward, backward, Adam, Hebbian), returning its
  * loss and adding its hits to *correct; trainer_free frees t and its data. */
