@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int mech_targets(const network *net, int k) { return strcmp(net->proj[k].name, "classifier") != 0; }
+/* Every projection but the last, the output layer (the classifier). */
+int mech_targets(const network *net, int k) { return k < net->nproj - 1; }
 
 static weight_view view(const network *net, int k, real *base)
 {
