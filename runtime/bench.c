@@ -26,38 +26,19 @@ static bench_stat summarise(double *v, int n)
 
 /* ------------------------------------------------------------ FLOPs */
 
-static double masked_products(const csr_mask *m, int masked, int rows, int cols)
-{
-    return masked ? (double)m->indptr[rows] : (double)rows * cols;
-}
-
-/* Multiply-adds per image of one op's forward products (elementwise work,
- * pooling and normalisation are not counted). */
-static double op_macs(const net_op *op)
-{
-    switch (op->kind) {
-    case OP_CONV2D: return (double)op->in_c * 9 * op->c * op->h * op->w;
-    case OP_SPATIAL_ATT: return (double)op->c * 9 * op->h * op->w;
-    case OP_CHANNEL_ATT: return 2.0 * op->c * op->hidden;
-    case OP_LINEAR: return (double)op->in_n * op->c;
-    case OP_BIO_LAYER: {
-        const bio_state *b = op->bio;
-        double m = b->in ? masked_products(&b->inter_mask, b->masked_inter, b->size, b->in) : 0;
-        return m + (b->intra ? masked_products(&b->intra_mask, b->masked_intra, b->size, b->size) : 0);
-    }
-    default: return 0;
-    }
-}
-
-/* Backward costs a weight gradient and an input gradient of forward size
- * each; the first op's input (the image) needs no gradient. */
+/* Multiply-adds of the weighted projections (network.h): each weight is used
+ * `positions` times per image forward (elementwise work, pooling and
+ * normalisation are not counted).  Backward costs a weight gradient and an
+ * input gradient of forward size each; the first op's input (the image)
+ * needs no gradient. */
 static void count_flops(const network *net, bench_result *r)
 {
     double fwd = 0, bwd = 0;
-    for (int i = 0; i < net->nops; i++) {
-        double m = op_macs(&net->ops[i]);
+    for (int k = 0; k < net->nproj; k++) {
+        const projection *p = &net->proj[k];
+        double m = (double)p->n * p->positions;
         fwd += m;
-        bwd += i == 0 ? m : 2 * m;
+        bwd += p->op == 0 ? m : 2 * m;
     }
     r->forward_flops = 2 * fwd;
     r->train_flops = 2 * (fwd + bwd);

@@ -56,8 +56,10 @@ typedef struct {
  * mask (indptr / indices, rows + 1 and n entries). */
 typedef struct {
     char name[56];              /* the op's name; bio layers add ".inter" / ".intra" */
+    int op;                     /* index of its op in ops[] */
     long offset, n;
     int rows, cols, taps;
+    long positions;             /* times each weight is used per image: h*w for a convolution, else 1 */
     const int64_t *indptr;
     const int32_t *indices;
 } projection;

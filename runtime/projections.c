@@ -5,13 +5,15 @@
 
 #include <stdio.h>
 
-static projection *add(network *net, const char *op, const char *part, long offset, int rows, int cols, int taps)
+static projection *add(network *net, const net_op *op, const char *part, long offset, int rows, int cols, int taps)
 {
     projection *p = &net->proj[net->nproj++];
-    snprintf(p->name, sizeof p->name, "%s%s", op, part);
+    snprintf(p->name, sizeof p->name, "%s%s", op->name, part);
+    p->op = (int)(op - net->ops);
     p->offset = offset;
     p->rows = rows, p->cols = cols, p->taps = taps;
     p->n = (long)rows * cols * taps;
+    p->positions = taps > 1 ? (long)op->h * op->w : 1; /* pad 1: output size = input size */
     p->indptr = NULL, p->indices = NULL;
     return p;
 }
@@ -20,7 +22,7 @@ static projection *add(network *net, const char *op, const char *part, long offs
 static void add_bio(network *net, const net_op *op, const char *part, long offset, const csr_mask *m, int masked,
                     int cols)
 {
-    projection *p = add(net, op->name, part, offset, op->bio->size, cols, 1);
+    projection *p = add(net, op, part, offset, op->bio->size, cols, 1);
     if (!masked) return;
     p->indptr = m->indptr;
     p->indices = m->indices;
@@ -34,13 +36,13 @@ void network_list_projections(network *net)
         const net_op *op = &net->ops[i];
         const bio_state *b = op->bio;
         switch (op->kind) {
-        case OP_CONV2D: add(net, op->name, "", op->pw, op->c, op->in_c, 9); break;
-        case OP_SPATIAL_ATT: add(net, op->name, "", op->pw, 1, op->c, 9); break;
+        case OP_CONV2D: add(net, op, "", op->pw, op->c, op->in_c, 9); break;
+        case OP_SPATIAL_ATT: add(net, op, "", op->pw, 1, op->c, 9); break;
         case OP_CHANNEL_ATT:
-            add(net, op->name, ".fc1", op->pw, op->hidden, op->c, 1);
-            add(net, op->name, ".fc2", op->pw2, op->c, op->hidden, 1);
+            add(net, op, ".fc1", op->pw, op->hidden, op->c, 1);
+            add(net, op, ".fc2", op->pw2, op->c, op->hidden, 1);
             break;
-        case OP_LINEAR: add(net, op->name, "", op->pw, op->c, (int)op->in_n, 1); break;
+        case OP_LINEAR: add(net, op, "", op->pw, op->c, (int)op->in_n, 1); break;
         case OP_BIO_LAYER:
             if (b->in) add_bio(net, op, ".inter", b->w_inter, &b->inter_mask, b->masked_inter, b->in);
             if (b->intra) add_bio(net, op, ".intra", b->w_intra, &b->intra_mask, b->masked_intra, b->size);
