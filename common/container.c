@@ -218,6 +218,7 @@ struct connc_file {
     char *path;
     const uint8_t *map;
     uint64_t size;
+    int mapped;          /* map is an mmap (else a malloc'd copy) */
     container_kind kind;
     const char *meta;
     uint64_t n;
@@ -330,6 +331,32 @@ static int check_layout(connc_file *f)
     return CONNC_OK;
 }
 
+/* A small file is read into memory: unmapping costs a TLB shootdown on every
+ * core, which dominates when many small files are opened (tests, fuzzing). */
+#define MAP_MIN (1u << 20)
+
+static int load_bytes(connc_file *f, int fd)
+{
+    if (f->size == 0) return err_set(CONNC_ERR_FORMAT, "%s: empty file", f->path);
+    if (f->size >= MAP_MIN) {
+        void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) return err_set(CONNC_ERR_IO, "%s: cannot map: %s", f->path, strerror(errno));
+        f->map = m;
+        f->mapped = 1;
+        return CONNC_OK;
+    }
+    uint8_t *b = malloc(f->size);
+    if (!b) return err_set(CONNC_ERR_NOMEM, "%s: out of memory", f->path);
+    f->map = b;
+    for (uint64_t got = 0; got < f->size;) {
+        ssize_t n = pread(fd, b + got, f->size - got, (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return err_set(CONNC_ERR_IO, "%s: cannot read: %s", f->path, n ? strerror(errno) : "file shrank");
+        got += (uint64_t)n;
+    }
+    return CONNC_OK;
+}
+
 int connc_file_open(const char *path, connc_file **out)
 {
     *out = NULL;
@@ -345,16 +372,9 @@ int connc_file_open(const char *path, connc_file **out)
         return err_set(CONNC_ERR_NOMEM, "out of memory");
     }
     f->size = (uint64_t)st.st_size;
-    void *m = f->size ? mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    int rc = load_bytes(f, fd);
     close(fd);
-    if (m == MAP_FAILED) {
-        int rc = f->size ? err_set(CONNC_ERR_IO, "%s: cannot map: %s", path, strerror(errno))
-                         : err_set(CONNC_ERR_FORMAT, "%s: empty file", path);
-        connc_file_close(f);
-        return rc;
-    }
-    f->map = m;
-    int rc;
+    if (rc < 0) goto fail;
     CHECK(check_header(f));
     CHECK(check_metadata(f));
     CHECK(check_directory(f));
@@ -369,7 +389,8 @@ fail:
 void connc_file_close(connc_file *f)
 {
     if (!f) return;
-    if (f->map) munmap((void *)f->map, f->size);
+    if (f->mapped) munmap((void *)f->map, f->size);
+    else free((void *)f->map);
     free(f->arrays);
     free(f->path);
     free(f);

@@ -18,7 +18,7 @@ static int grow(synapse_list *s, size_t *cap, int with_size)
 {
     if (s->n < *cap) return CONNC_OK;
     if (*cap >= MAX_SYNAPSES) return err_set(CONNC_ERR_LIMIT, "more than %llu synapses in the column", MAX_SYNAPSES);
-    size_t n = *cap ? 2 * *cap : 65536;
+    size_t n = *cap ? 2 * *cap : 1024; /* small first: many tables read are small */
     int32_t *a = realloc(s->pre, n * sizeof *a);
     if (a) s->pre = a;
     int32_t *b = realloc(s->post, n * sizeof *b);

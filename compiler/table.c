@@ -435,7 +435,9 @@ int table_open(const char *path, table **out)
         rc = err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
         goto fail;
     }
-    gzbuffer(t->gz, 1u << 18);
+    /* zlib's own buffers stay small (reads of 64 KiB or more inflate straight
+     * into buf), so that opening a small table costs no large allocation. */
+    gzbuffer(t->gz, 1u << 15);
     char c = 0;
     size_t i = 0;
     /* the first non-blank character decides the layout; blanks only = empty */

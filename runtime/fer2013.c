@@ -25,8 +25,9 @@
 #include <zlib.h>
 
 #define HEADER_LINE "emotion,pixels,Usage"
-#define BUF_SIZE (1u << 20) /* the longest line accepted */
+#define BUF_SIZE (1u << 20)   /* the longest line accepted */
 #define READ_SIZE (256u << 10)
+#define SMALL_FILE (4u << 20) /* below this, buffers start small and grow */
 
 static const char *const class_names[FER_CLASSES] = {"Angry", "Disgust", "Fear", "Happy",
                                                      "Sad", "Surprise", "Neutral"};
@@ -49,6 +50,7 @@ typedef struct {
     const char *path;
     gzFile gz;
     char *buf;
+    size_t cap;      /* bytes of buf */
     size_t pos, len; /* unread text is buf[pos, len) */
     int eof;
     size_t line;     /* number of the line last returned (1-based) */
@@ -74,14 +76,19 @@ static int reader_open(reader *r, const char *path, fer_source *src)
     int fd = infile_open(path, &st);
     if (fd < 0) return fd;
     stat_to_source(&st, src);
-    r->buf = malloc(BUF_SIZE);
+    /* Parsing a small file (tests, fuzzing) costs no large allocation: its
+     * line buffer starts at 64 KiB and doubles as long lines need. */
+    int small = src->size < SMALL_FILE;
+    r->cap = small ? 64u << 10 : BUF_SIZE;
+    r->buf = malloc(r->cap);
     r->gz = r->buf ? gzdopen(fd, "rb") : NULL;
     if (!r->gz) {
         close(fd);
         free(r->buf);
         return err_set(CONNC_ERR_NOMEM, "%s: out of memory", path);
     }
-    gzbuffer(r->gz, READ_SIZE / 2); /* so that gzread inflates each read straight into buf */
+    /* reads of twice zlib's buffer or more inflate straight into buf */
+    gzbuffer(r->gz, small ? 16u << 10 : READ_SIZE / 2);
     return CONNC_OK;
 }
 
@@ -111,7 +118,13 @@ static int reader_fill(reader *r)
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->len -= r->pos;
     r->pos = 0;
-    unsigned want = (unsigned)(BUF_SIZE - r->len < READ_SIZE ? BUF_SIZE - r->len : READ_SIZE);
+    if (r->len == r->cap) { /* a line longer than the buffer: double it */
+        char *b = realloc(r->buf, 2 * r->cap);
+        if (!b) return err_set(CONNC_ERR_NOMEM, "%s: out of memory", r->path);
+        r->buf = b;
+        r->cap *= 2;
+    }
+    unsigned want = (unsigned)(r->cap - r->len < READ_SIZE ? r->cap - r->len : READ_SIZE);
     int n = gzread(r->gz, r->buf + r->len, want);
     if (n < 0 || (unsigned)n < want) {
         const char *msg = gzerror(r->gz, &r->zerr), *colon = strstr(msg, ": ");
@@ -139,7 +152,7 @@ static int reader_next(reader *r, strview *line)
             return 1;
         }
         if (r->eof) return 0;
-        if (r->pos == 0 && r->len == BUF_SIZE)
+        if (r->pos == 0 && r->len == r->cap && r->cap == BUF_SIZE)
             return err_set(CONNC_ERR_FORMAT, "%s:%zu: line longer than %u bytes", r->path, r->line + 1, BUF_SIZE);
         TRY(reader_fill(r));
     }
@@ -233,7 +246,7 @@ static int reserve_row(fer_data *d, size_t *cap, const char *path, size_t line)
     if (d->n < *cap) return CONNC_OK;
     if (d->n >= FER_MAX_ROWS)
         return err_set(CONNC_ERR_LIMIT, "%s:%zu: more than %u rows", path, line, FER_MAX_ROWS);
-    size_t c = *cap ? 2 * *cap : 4096;
+    size_t c = *cap ? 2 * *cap : 16; /* small first: many files parsed are small */
     uint8_t *px = realloc(d->pixels, c * FER_PIXELS);
     if (px) d->pixels = px;
     uint8_t *lb = px ? realloc(d->label, c) : NULL;
@@ -272,7 +285,8 @@ static int parse_rows(reader *r, fer_data *d)
 /* ------------------------------------------------------------ source checksum */
 
 /* Hashing the source (about 1 s for the 95 MB full set) runs on a second core
- * while the main thread decompresses and parses. */
+ * while the main thread decompresses and parses; a small file is hashed after
+ * a successful parse instead, as a thread would cost more than it saves. */
 typedef struct {
     const char *path;
     char hex[65];
@@ -290,11 +304,11 @@ static int hash_main(void *arg)
     return 0;
 }
 
-static void hash_start(hash_job *j, const char *path)
+static void hash_start(hash_job *j, const char *path, uint64_t size)
 {
     memset(j, 0, sizeof *j);
     j->path = path;
-    j->threaded = thrd_create(&j->thread, hash_main, j) == thrd_success;
+    j->threaded = size >= SMALL_FILE && thrd_create(&j->thread, hash_main, j) == thrd_success;
 }
 
 /* Joins the hash; rc is the parse's status, which takes precedence. */
@@ -314,7 +328,7 @@ int fer_parse_csv(const char *path, fer_data *out)
     reader r;
     TRY(reader_open(&r, path, &out->source));
     hash_job job;
-    hash_start(&job, path);
+    hash_start(&job, path, out->source.size);
     int rc = parse_rows(&r, out);
     reader_close(&r);
     rc = hash_finish(&job, rc, out->source_sha256);
