@@ -136,14 +136,15 @@ sanitize: deps
 	@CONNC=build-san/connc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build-san
 
 # Each fuzz target under libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS
-# seconds; findings are left in build-fuzz/findings/ (tests/fuzz/run.sh).
+# seconds, or FUZZ_RUNS executions when that is set; findings are left in
+# build-fuzz/findings/ (tests/fuzz/run.sh).
 FUZZ_SECONDS ?= 10
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzz:
 	@sh .ci/install-deps clang libclang-rt-14-dev
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
-	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Speed figures, appended to docs/BENCHMARKS.md (never timed in the tests).
 bench: $(BIN)
