@@ -45,6 +45,30 @@ static void print_profile(const bench_result *r)
     printf("%-20s %21.3f\n", "step", r->step_seconds * 1e3);
 }
 
+/* Each masked projection's two kernels, measured, and the one picked. */
+static void print_kernels(const bench_result *r, int json)
+{
+    if (json) printf("  \"kernels\": [");
+    else printf("\n%-12s %9s %8s %12s %12s %8s %s\n", "projection", "shape", "density", "csr us", "dense us",
+                "faster", "picked");
+    for (int i = 0; i < r->nkern; i++) {
+        const bench_kernel_stat *k = &r->kern[i];
+        const char *faster = k->dense_us.median < k->csr_us.median ? "dense" : "csr";
+        const char *picked = k->picked_dense ? "dense" : "csr";
+        if (json)
+            printf("%s\n    {\"projection\": \"%s\", \"rows\": %d, \"cols\": %d, \"density\": %.6g, \"csr_us\": %.6g, "
+                   "\"dense_us\": %.6g, \"picked\": \"%s\"}", i ? "," : "", k->name, k->rows, k->cols, k->density,
+                   k->csr_us.median, k->dense_us.median, picked);
+        else {
+            char shape[32];
+            snprintf(shape, sizeof shape, "%dx%d", k->rows, k->cols);
+            printf("%-12s %9s %8.4f %12.1f %12.1f %8s %s\n", k->name, shape, k->density, k->csr_us.median,
+                   k->dense_us.median, faster, picked);
+        }
+    }
+    if (json) printf("\n  ]");
+}
+
 static void print_result(const bench_options *o, const bench_result *r, int json)
 {
     double bound = r->sgemm_gflops.median * 1e9 / r->train_flops;
@@ -61,10 +85,12 @@ static void print_result(const bench_options *o, const bench_result *r, int json
     }
     print_stat("train_img_per_s", "img/s", r->train_img_s, json, 0);
     print_stat("infer_img_per_s", "img/s", r->infer_img_s, json, 0);
-    print_stat("sgemm_gflops", "GFLOP/s", r->sgemm_gflops, json, 1);
-    if (json) printf("}\n");
-    else printf("%-22s %10.1f img/s  (training at sgemm speed; measured is %.2fx slower)\n", "sgemm_bound", bound,
-                bound / r->train_img_s.median);
+    print_stat("sgemm_gflops", "GFLOP/s", r->sgemm_gflops, json, 0);
+    if (!json)
+        printf("%-22s %10.1f img/s  (training at sgemm speed; measured is %.2fx slower)\n", "sgemm_bound", bound,
+               bound / r->train_img_s.median);
+    print_kernels(r, json);
+    if (json) printf("\n}\n");
 }
 
 int cmd_bench(int argc, char **argv)

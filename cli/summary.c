@@ -37,15 +37,27 @@ static void print_layers(FILE *out, const cJSON *layers)
 
 static void print_projections(FILE *out, const cJSON *projections)
 {
-    fprintf(out, "projections (rows = post, cols = pre):\n  %-6s %-6s %-6s %11s %9s %9s %9s\n", "from", "to", "kind", "shape",
-            "nnz", "density", "synapses");
+    /* a network description names each masked projection's kernel */
+    int kernels = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(projections ? projections->child : NULL, "kernel"));
+    fprintf(out, "projections (rows = post, cols = pre):\n  %-6s %-6s %-6s %11s %9s %9s %9s  %s\n", "from", "to", "kind",
+            "shape", "nnz", "density", "synapses", kernels ? "kernel" : "");
     const cJSON *p;
     cJSON_ArrayForEach(p, projections) {
         char shape[32];
         snprintf(shape, sizeof shape, "%.0fx%.0f", num(p, "rows"), num(p, "cols"));
-        fprintf(out, "  %-6s %-6s %-6s %11s %9.0f %9.4f %9.0f\n", str(p, "from"), str(p, "to"), str(p, "kind"), shape,
-                num(p, "nnz"), num(p, "density"), num(p, "synapses"));
+        fprintf(out, "  %-6s %-6s %-6s %11s %9.0f %9.4f %9.0f%s%s\n", str(p, "from"), str(p, "to"), str(p, "kind"), shape,
+                num(p, "nnz"), num(p, "density"), num(p, "synapses"), kernels ? "  " : "", kernels ? str(p, "kernel") : "");
     }
+}
+
+/* Why each kernel: the description's threshold (compiler/emit.c kernel_of). */
+static void print_kernel_rule(FILE *out, const cJSON *m)
+{
+    const cJSON *hp = cJSON_GetObjectItemCaseSensitive(m, "hyperparameters");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(hp, "dense_min_density");
+    if (cJSON_IsNumber(t))
+        fprintf(out, "kernel: dense GEMM where nnz >= %g x rows x cols (dense_min_density, measured by `connc bench`), "
+                     "else CSR\n", t->valuedouble);
 }
 
 static void print_source(FILE *out, const cJSON *src)
@@ -97,5 +109,6 @@ void summary_print(FILE *out, const char *meta_json, const char *kind)
                 num(cells, "count"), num(cells, "in_layers"), num(cells, "inhibitory"), num(syn, "in_column"), num(syn, "connections"));
     print_layers(out, cJSON_GetObjectItemCaseSensitive(m, "layers"));
     print_projections(out, cJSON_GetObjectItemCaseSensitive(m, "projections"));
+    print_kernel_rule(out, m);
     cJSON_Delete(m);
 }

@@ -16,6 +16,9 @@ typedef struct {
     const char *doc;
 } hyper;
 
+/* Measured with `connc bench` (docs/BENCHMARKS.md): see kernel_of(). */
+#define DENSE_MIN_DENSITY 0.05
+
 /* BIONIC.md §2-3; "ours" marks a choice the paper leaves open. */
 static const hyper HYPER[] = {
     {"lr", 6e-4, "Adam learning rate (§3)"},
@@ -55,6 +58,7 @@ static const hyper HYPER[] = {
     {"contrast", 0.15, "contrast jitter"},
     {"init_fan_in_from_mask", 0, "1: init bound 1/sqrt(fan-in) counts the mask row only (option of §2)"},
     {"init_scale_by_size", 0, "1: initial magnitudes scaled by synapse size (option of §2)"},
+    {"dense_min_density", DENSE_MIN_DENSITY, "masked projections at least this dense run as dense GEMM, sparser as CSR"},
 };
 #define NHYPER (sizeof HYPER / sizeof HYPER[0])
 
@@ -98,6 +102,13 @@ void emit_print_catalogue(void)
 }
 
 /* ------------------------------------------------------------ options */
+
+static double hyper_value(const double *values, const char *key)
+{
+    size_t i = 0;
+    while (i < NHYPER - 1 && strcmp(HYPER[i].key, key)) i++;
+    return values[i];
+}
 
 static int switch_on(const int *on, const char *name)
 {
@@ -199,8 +210,22 @@ static void ref(cJSON *o, const char *key, const char *fmt, const char *layer)
     cJSON_AddStringToObject(o, key, name);
 }
 
+/* The runtime kernel of a masked projection (issue 7): dense GEMM over a
+ * dense copy pays rows x cols multiply-adds, CSR nnz irregular ones; OpenBLAS
+ * is fast enough that dense wins above a density measured by `connc bench`
+ * (its "masked projection kernels" table; default in docs/BENCHMARKS.md). */
+static const char *kernel_of(int64_t nnz, int64_t rows, int64_t cols, double min_density)
+{
+    return rows > 0 && cols > 0 && (double)nnz >= min_density * (double)rows * (double)cols ? "dense" : "csr";
+}
+
+static void kernel_ref(cJSON *o, const char *key, const ir_pattern *p, double min_density)
+{
+    cJSON_AddStringToObject(o, key, kernel_of(p->nnz, p->nrows, p->ncols, min_density));
+}
+
 /* One biological layer (§2.4); returns its trainable parameter count. */
-static int64_t bio_layer_op(cJSON *ops, const ir *x, size_t l, const int *on)
+static int64_t bio_layer_op(cJSON *ops, const ir *x, size_t l, const int *on, double min_density)
 {
     const ir_layer *y = &x->layers[l];
     int masks = switch_on(on, "masks"), intra = switch_on(on, "intra"), ln = switch_on(on, "layer_norm");
@@ -211,10 +236,12 @@ static int64_t bio_layer_op(cJSON *ops, const ir *x, size_t l, const int *on)
         cJSON_AddStringToObject(o, "from", x->layers[l - 1].name);
         cJSON_AddNumberToObject(o, "in", (double)x->layers[l - 1].size);
         if (masks) ref(o, "inter_mask", "masks/%s/inter", y->name);
+        if (masks) kernel_ref(o, "inter_kernel", &y->inter, min_density);
         params += (masks ? y->inter.nnz : y->size * x->layers[l - 1].size) + y->size;
     }
     if (intra) {
         if (masks) ref(o, "intra_mask", "masks/%s/intra", y->name);
+        if (masks) kernel_ref(o, "intra_kernel", &y->intra, min_density);
         params += (masks ? y->intra.nnz : y->size * y->size) + y->size;
     }
     cJSON_AddBoolToObject(o, "intra", intra);
@@ -253,7 +280,7 @@ static int64_t classifier_ops(cJSON *ops, int64_t last, int ln)
 }
 
 /* BIONIC.md §2: conv stage, projection to layer A, the biological layers, classifier. */
-static int64_t bionic_ops(cJSON *ops, const ir *x, const int *on)
+static int64_t bionic_ops(cJSON *ops, const ir *x, const int *on, double min_density)
 {
     int ln = switch_on(on, "layer_norm");
     int64_t params = conv_ops(ops, on);
@@ -264,7 +291,7 @@ static int64_t bionic_ops(cJSON *ops, const ir *x, const int *on)
         params += 2 * 2304;
     }
     params += dense_relu(ops, "input_projection", 2304, x->layers[0].size);
-    for (size_t l = 0; l < x->nlayers; l++) params += bio_layer_op(ops, x, l, on);
+    for (size_t l = 0; l < x->nlayers; l++) params += bio_layer_op(ops, x, l, on, min_density);
     return params + classifier_ops(ops, x->layers[x->nlayers - 1].size, ln);
 }
 
@@ -313,6 +340,19 @@ static int add_arrays(container_writer *w, const ir *x)
     return CONNC_OK;
 }
 
+/* The projection table shown by `connc inspect` names each kernel too. */
+static void add_kernels(cJSON *m, double min_density)
+{
+    cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m, "projections")) {
+        const cJSON *nnz = cJSON_GetObjectItemCaseSensitive(p, "nnz"), *rows = cJSON_GetObjectItemCaseSensitive(p, "rows"),
+                    *cols = cJSON_GetObjectItemCaseSensitive(p, "cols");
+        if (cJSON_IsNumber(nnz) && cJSON_IsNumber(rows) && cJSON_IsNumber(cols))
+            cJSON_AddStringToObject(p, "kernel", kernel_of((int64_t)nnz->valuedouble, (int64_t)rows->valuedouble,
+                                                           (int64_t)cols->valuedouble, min_density));
+    }
+}
+
 static cJSON *metadata(const ir *x, const emit_options *o, const double *values, int *on)
 {
     cJSON *ir_meta = cJSON_Parse(x->meta);
@@ -333,7 +373,9 @@ static cJSON *metadata(const ir *x, const emit_options *o, const double *values,
     cJSON_AddItemToObject(m, "layers", cJSON_DetachItemFromObjectCaseSensitive(ir_meta, "layers"));
     cJSON_AddItemToObject(m, "projections", cJSON_DetachItemFromObjectCaseSensitive(ir_meta, "projections"));
     cJSON *ops = cJSON_CreateArray();
-    int64_t params = strcmp(o->model, "cnn") == 0 ? cnn_ops(ops, x, on) : bionic_ops(ops, x, on);
+    double min_density = hyper_value(values, "dense_min_density");
+    int64_t params = strcmp(o->model, "cnn") == 0 ? cnn_ops(ops, x, on) : bionic_ops(ops, x, on, min_density);
+    if (strcmp(o->model, "cnn") != 0 && switch_on(on, "masks")) add_kernels(m, min_density);
     cJSON *sw = cJSON_AddObjectToObject(m, "switches");
     for (size_t i = 0; i < NSWITCHES; i++) cJSON_AddBoolToObject(sw, SWITCHES[i].name, on[i]);
     cJSON *hp = cJSON_AddObjectToObject(m, "hyperparameters");

@@ -7,7 +7,9 @@
  * batch `infer_batch`; OpenBLAS sgemm GFLOP/s on a square product.  With the
  * model's FLOPs per image, counted from its ops, the sgemm-bound limit is
  * sgemm FLOP/s divided by the training FLOPs per image.  The images are
- * random: no kernel's cost depends on pixel values.
+ * random: no kernel's cost depends on pixel values.  Each masked projection
+ * is also timed through both of its kernels (CSR, dense GEMM), the
+ * measurement behind the compiler's choice (`dense_min_density`).
  */
 #ifndef CONNC_BENCH_H
 #define CONNC_BENCH_H
@@ -32,6 +34,16 @@ typedef struct {
     double median, min, max;
 } bench_stat;
 
+/* A masked projection's forward + backward of one training batch through CSR
+ * and through dense GEMM, and the kernel its description picked. */
+typedef struct {
+    char name[56];
+    int rows, cols;
+    double density;
+    bench_stat csr_us, dense_us;
+    int picked_dense;
+} bench_kernel_stat;
+
 typedef struct {
     bench_stat train_img_s, infer_img_s, sgemm_gflops;
     double forward_flops;   /* per image: multiply-adds x 2 of convolutions, products (masked: stored entries) */
@@ -43,6 +55,8 @@ typedef struct {
     int nops;
     char op_name[NET_MAX_OPS][48];
     double op_step_seconds[NET_MAX_OPS][2], step_seconds;
+    int nkern;
+    bench_kernel_stat kern[NET_MAX_PROJ];
 } bench_result;
 
 int bench_run(const bench_options *o, bench_result *r);

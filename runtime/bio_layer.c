@@ -9,18 +9,21 @@
 #include <math.h>
 #include <string.h>
 
-/* y = W x + bias through the CSR values or the dense matrix. */
-static void project(const real *x, const csr_mask *m, int masked, const real *w, const real *b, real *y,
-                    int B, int in, int out)
+/* y = W x + bias: a masked W through the kernel its description picked (CSR
+ * or dense GEMM over the same CSR values), an unmasked one densely. */
+static void project(const real *x, const csr_mask *m, const masked_dense *d, int masked, const real *w,
+                    const real *b, real *y, int B, int in, int out)
 {
-    if (masked) sparse_linear_forward(x, m, w, b, y, B);
+    if (masked && d->wd) masked_dense_forward(d, x, m, w, b, y, B);
+    else if (masked) sparse_linear_forward(x, m, w, b, y, B);
     else linear_forward(x, w, b, y, B, in, out);
 }
 
-static void project_backward(const real *x, const csr_mask *m, int masked, const real *w, const real *dy,
-                             real *dx, real *dw, real *db, int B, int in, int out)
+static void project_backward(const real *x, const csr_mask *m, const masked_dense *d, int masked, const real *w,
+                             const real *dy, real *dx, real *dw, real *db, int B, int in, int out)
 {
-    if (masked) sparse_linear_backward(x, m, w, dy, dx, dw, db, B);
+    if (masked && d->wd) masked_dense_backward(d, x, m, dy, dx, dw, db, B);
+    else if (masked) sparse_linear_backward(x, m, w, dy, dx, dw, db, B);
     else linear_backward(x, w, dy, dx, dw, db, NULL, B, in, out);
 }
 
@@ -29,13 +32,13 @@ void bio_forward(const bio_state *L, const real *p, const real *x, real *y, int 
 {
     long n = (long)B * L->size;
     if (L->in) {
-        project(x, &L->inter_mask, L->masked_inter, p + L->w_inter, p + L->b_inter, L->h_inter, B, L->in, L->size);
+        project(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, p + L->b_inter, L->h_inter, B, L->in, L->size);
         relu_forward(L->h_inter, L->h_inter, n);
     } else {
         memcpy(L->h_inter, x, (size_t)n * sizeof *x);
     }
     if (L->intra) {
-        project(L->h_inter, &L->intra_mask, L->masked_intra, p + L->w_intra, p + L->b_intra, L->h_comb, B, L->size, L->size);
+        project(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, p + L->b_intra, L->h_comb, B, L->size, L->size);
         for (long i = 0; i < n; i++) L->h_comb[i] += L->h_inter[i];
     } else {
         memcpy(L->h_comb, L->h_inter, (size_t)n * sizeof *x);
@@ -73,7 +76,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
     if (L->inhibition) g[L->alpha] += da;
     memcpy(dinter, dcomb, (size_t)n * sizeof *dinter);
     if (L->intra) { /* h_comb = h_inter + intra(h_inter): both paths reach h_inter */
-        project_backward(L->h_inter, &L->intra_mask, L->masked_intra, p + L->w_intra, dcomb, dh, g + L->w_intra,
+        project_backward(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, dcomb, dh, g + L->w_intra,
                          g + L->b_intra, B, L->size, L->size);
         for (long i = 0; i < n; i++) dinter[i] += dh[i];
     }
@@ -82,7 +85,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
         return;
     }
     relu_backward(L->h_inter, dinter, dinter, n);
-    project_backward(x, &L->inter_mask, L->masked_inter, p + L->w_inter, dinter, dx, g + L->w_inter, g + L->b_inter,
+    project_backward(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, dinter, dx, g + L->w_inter, g + L->b_inter,
                      B, L->in, L->size);
 }
 

@@ -79,6 +79,17 @@ void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, cons
 void sparse_linear_backward(const real *x, const csr_mask *m, const real *w, const real *dy, real *dx,
                             real *dw, real *db, int B);
 
+/* ---- masked_dense.c: the same CSR values through dense GEMM ---- */
+typedef struct {
+    real *wd, *gd;              /* W and dW as dense [rows, cols] (owned); NULL: the CSR kernel */
+} masked_dense;
+int masked_dense_init(masked_dense *d, const csr_mask *m); /* 0, or -1 out of memory */
+void masked_dense_free(masked_dense *d);
+void masked_dense_forward(const masked_dense *d, const real *x, const csr_mask *m, const real *w, const real *b,
+                          real *y, int B);
+void masked_dense_backward(const masked_dense *d, const real *x, const csr_mask *m, const real *dy, real *dx,
+                           real *dw, real *db, int B);
+
 /* ---- loss.c: softmax cross entropy with class weights and label smoothing,
  * PyTorch CrossEntropyLoss(weight, label_smoothing) with mean reduction ---- */
 /* Returns the loss; writes dlogits (may be NULL) and probabilities (may be NULL). */

@@ -25,6 +25,7 @@ typedef struct {
     int size, in;               /* n_k and n_{k-1} (in = 0: first layer, input taken as h_inter) */
     int masked_inter, masked_intra, intra, inhibition, noise, layer_norm;
     csr_mask inter_mask, intra_mask;   /* borrowed from the mapped .cnet */
+    masked_dense inter_dense, intra_dense; /* set when the description picks the dense kernel */
     real *inhib_norm;           /* I_k / (max I_k + 1e-8) (owned) */
     /* parameter offsets (-1 when absent) */
     long w_inter, b_inter, w_intra, b_intra, alpha, ln_g, ln_b;
@@ -62,6 +63,7 @@ typedef struct {
     long positions;             /* times each weight is used per image: h*w for a convolution, else 1 */
     const int64_t *indptr;
     const int32_t *indices;
+    int dense;                  /* a CSR projection run as dense GEMM (masked_dense.c) */
 } projection;
 
 #define NET_MAX_PROJ (2 * NET_MAX_OPS)

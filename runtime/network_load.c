@@ -156,6 +156,18 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The kernel the compiler picked for a masked projection: "csr" (also when
+ * absent, as in descriptions written before the choice existed) or "dense". */
+static int read_kernel(network *net, const net_op *op, const cJSON *j, const char *key, const csr_mask *m,
+                       masked_dense *d)
+{
+    const char *k = str(j, key);
+    if (!k || !strcmp(k, "csr")) return CONNC_OK;
+    if (strcmp(k, "dense")) return bad(net, "kernel must be 'csr' or 'dense':", op->name);
+    if (masked_dense_init(d, m) != 0) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    return CONNC_OK;
+}
+
 static int plan_bio(network *net, net_op *op, const cJSON *j, const cJSON *sw)
 {
     bio_state *b = calloc(1, sizeof *b);
@@ -175,6 +187,8 @@ static int plan_bio(network *net, net_op *op, const cJSON *j, const cJSON *sw)
     b->masked_intra = intra != NULL;
     if (inter) TRY(read_mask(net, inter, b->size, b->in, &b->inter_mask));
     if (intra) TRY(read_mask(net, intra, b->size, b->size, &b->intra_mask));
+    if (inter) TRY(read_kernel(net, op, j, "inter_kernel", &b->inter_mask, &b->inter_dense));
+    if (intra) TRY(read_kernel(net, op, j, "intra_kernel", &b->intra_mask, &b->intra_dense));
     b->inhibition = inh != NULL;
     if (inh) TRY(read_inhibition(net, inh, b));
     b->w_inter = b->b_inter = b->w_intra = b->b_intra = b->alpha = b->ln_g = b->ln_b = -1;
@@ -460,6 +474,8 @@ void network_free(network *net)
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) {
             free(net->ops[i].bio->inhib_norm);
+            masked_dense_free(&net->ops[i].bio->inter_dense);
+            masked_dense_free(&net->ops[i].bio->intra_dense);
             free(net->ops[i].bio);
         }
     mech_free(net);

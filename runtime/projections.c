@@ -15,18 +15,20 @@ static projection *add(network *net, const net_op *op, const char *part, long of
     p->n = (long)rows * cols * taps;
     p->positions = taps > 1 ? (long)op->h * op->w : 1; /* pad 1: output size = input size */
     p->indptr = NULL, p->indices = NULL;
+    p->dense = 0;
     return p;
 }
 
 /* A bio layer's inter or intra weights: CSR when masked, else dense. */
-static void add_bio(network *net, const net_op *op, const char *part, long offset, const csr_mask *m, int masked,
-                    int cols)
+static void add_bio(network *net, const net_op *op, const char *part, long offset, const csr_mask *m,
+                    const masked_dense *d, int masked, int cols)
 {
     projection *p = add(net, op, part, offset, op->bio->size, cols, 1);
     if (!masked) return;
     p->indptr = m->indptr;
     p->indices = m->indices;
     p->n = m->nnz;
+    p->dense = d->wd != NULL;
 }
 
 void network_list_projections(network *net)
@@ -44,8 +46,8 @@ void network_list_projections(network *net)
             break;
         case OP_LINEAR: add(net, op, "", op->pw, op->c, (int)op->in_n, 1); break;
         case OP_BIO_LAYER:
-            if (b->in) add_bio(net, op, ".inter", b->w_inter, &b->inter_mask, b->masked_inter, b->in);
-            if (b->intra) add_bio(net, op, ".intra", b->w_intra, &b->intra_mask, b->masked_intra, b->size);
+            if (b->in) add_bio(net, op, ".inter", b->w_inter, &b->inter_mask, &b->inter_dense, b->masked_inter, b->in);
+            if (b->intra) add_bio(net, op, ".intra", b->w_intra, &b->intra_mask, &b->intra_dense, b->masked_intra, b->size);
             break;
         default: break;
         }

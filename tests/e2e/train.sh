@@ -27,6 +27,20 @@ expect_eq metrics_keys "$keys" "True 3"
 expect_ok train_again $TRAIN -o "$T/again"
 expect_eq same_seed_same_metrics "$(metrics "$T/again/metrics.json")" "$(metrics "$T/ref/metrics.json")"
 
+# every masked projection through dense GEMM instead of CSR (the kernel the
+# compiler picks by density): the same training up to float summation order
+"$CONNC" -q emit "$T/c.cir" --set dense_min_density=0 -o "$T/dense.cnet" 2>/dev/null
+kernels=$("$CONNC" inspect "$T/dense.cnet" | awk '$3 == "inter" || $3 == "intra" { print $NF }' | sort -u | tr '\n' ' ')
+expect_eq dense_kernels_picked "$kernels" "dense "
+expect_ok train_dense_kernel $CONNC -q train "$T/dense.cnet" --data $DATA --cache-dir "$T/cache" --limit 400 --epochs 3 \
+    --seed 7 --threads 1 -o "$T/dense"
+close=$($PY -c "
+import json,sys
+a=json.load(open(sys.argv[1]))['epochs']; b=json.load(open(sys.argv[2]))['epochs']
+print(all(abs(x['train_loss']-y['train_loss']) < 1e-3 * abs(x['train_loss']) for x, y in zip(a, b)) and len(a) == len(b))" \
+    "$T/ref/metrics.json" "$T/dense/metrics.json" 2>&1)
+expect_eq dense_kernel_same_training "$close" "True"
+
 # SIGKILL in the middle of epoch 2, then --resume: the uninterrupted result
 $TRAIN -o "$T/killed" >/dev/null 2>&1 &
 pid=$!

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Layers A (3), B (4), C (2); masks chosen by hand. */
+/* Layers A (3), B (4), C (2); masks chosen by hand; B runs its masks through
+ * the dense kernel (masked_dense.c), C through CSR. */
 static const char *META =
     "{\"schema\":\"connc-net/1\",\"model\":\"bionic\",\"input\":[1,48,48],\"classes\":7,"
     "\"switches\":{\"masks\":true,\"intra\":true,\"inhibition\":true,\"lateral_inhibition\":true,\"attention\":true,"
@@ -35,7 +36,7 @@ static const char *META =
     "{\"op\":\"bio_layer\",\"name\":\"A\",\"size\":3,\"intra_mask\":\"masks/A/intra\",\"intra\":true,"
     "\"inhibition\":\"inhibition/A\",\"noise\":true,\"layer_norm\":true},"
     "{\"op\":\"bio_layer\",\"name\":\"B\",\"size\":4,\"from\":\"A\",\"in\":3,\"inter_mask\":\"masks/B/inter\","
-    "\"intra_mask\":\"masks/B/intra\",\"intra\":true,\"inhibition\":\"inhibition/B\",\"noise\":true,\"layer_norm\":true},"
+    "\"inter_kernel\":\"dense\",\"intra_kernel\":\"dense\",\"intra_mask\":\"masks/B/intra\",\"intra\":true,\"inhibition\":\"inhibition/B\",\"noise\":true,\"layer_norm\":true},"
     "{\"op\":\"bio_layer\",\"name\":\"C\",\"size\":2,\"from\":\"B\",\"in\":4,\"inter_mask\":\"masks/C/inter\","
     "\"intra_mask\":\"masks/C/intra\",\"intra\":true,\"inhibition\":\"inhibition/C\",\"noise\":true,\"layer_norm\":true},"
     "{\"op\":\"layer_norm\",\"name\":\"classifier_norm\",\"size\":2},"
