@@ -45,6 +45,7 @@ static const hyper HYPER[] = {
                                  "chosen on validation: docs/RESULTS.md)"},
     {"fuzzy_half_width", 0.045, "fuzzy learning rates U(1-h, 1+h): the paper's tau/2 (BIO_LAYERS.md §2)"},
     {"rejuvenation_d", 14, "weight rejuvenation d_re: s = max|W| / d (§2)"},
+    {"split_gamma", 2, "weight splitting: units summed in blocks of Gamma (§2)"},
     {"crystal_threshold", 4.5e-5, "crystallisation: damp a weight when |g| < threshold |w| (§2 extras)"},
     {"crystal_dampening", 0.6, "crystallisation: factor applied to a damped weight's rate"},
     {"dale_excitatory_fraction", 0.8, "Dale's principle: share of presynaptic units with sign + (ours)"},
@@ -87,6 +88,7 @@ static const ablation_switch SWITCHES[] = {
     {"class_weights", 1, "balanced class weights in the loss"},
     {"fuzzy_lr", 0, "fuzzy learning rates on every projection but the classifier (BIO_LAYERS.md §2)"},
     {"rejuvenation", 0, "weight rejuvenation (§2)"},
+    {"weight_splitting", 0, "weight splitting: outputs summed in blocks of split_gamma units (§2)"},
     {"crystallise", 0, "crystallisation of settled weights (§2 extras)"},
     {"dale", 0, "Dale's principle: one sign per presynaptic unit (§2 extras)"},
 };

@@ -5,6 +5,7 @@
  *   h       = ReLU(h_comb * s) + noise     (noise in training only)
  *   y       = LayerNorm(h)                                              */
 #include "bio_layer.h"
+#include "diversity.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,12 +34,14 @@ void bio_forward(const bio_state *L, const real *p, const real *x, real *y, int 
     long n = (long)B * L->size;
     if (L->in) {
         project(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, p + L->b_inter, L->h_inter, B, L->in, L->size);
+        split_units(L->h_inter, B, L->size, 1, L->split_inter);
         relu_forward(L->h_inter, L->h_inter, n);
     } else {
         memcpy(L->h_inter, x, (size_t)n * sizeof *x);
     }
     if (L->intra) {
         project(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, p + L->b_intra, L->h_comb, B, L->size, L->size);
+        split_units(L->h_comb, B, L->size, 1, L->split_intra); /* the intra projection's own output */
         for (long i = 0; i < n; i++) L->h_comb[i] += L->h_inter[i];
     } else {
         memcpy(L->h_comb, L->h_inter, (size_t)n * sizeof *x);
@@ -76,6 +79,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
     if (L->inhibition) g[L->alpha] += da;
     memcpy(dinter, dcomb, (size_t)n * sizeof *dinter);
     if (L->intra) { /* h_comb = h_inter + intra(h_inter): both paths reach h_inter */
+        split_units(dcomb, B, L->size, 1, L->split_intra); /* dinter has its copy: only the intra path is split */
         project_backward(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, dcomb, dh, g + L->w_intra,
                          g + L->b_intra, B, L->size, L->size);
         for (long i = 0; i < n; i++) dinter[i] += dh[i];
@@ -85,6 +89,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
         return;
     }
     relu_backward(L->h_inter, dinter, dinter, n);
+    split_units(dinter, B, L->size, 1, L->split_inter);
     project_backward(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, dinter, dx, g + L->w_inter, g + L->b_inter,
                      B, L->in, L->size);
 }

@@ -89,12 +89,13 @@ void split_units(real *y, int B, int units, long spatial, int gamma)
     if (gamma <= 1) return;
     for (int b = 0; b < B; b++) {
         for (int u0 = 0; u0 < units; u0 += gamma) {
+            int g = units - u0 < gamma ? units - u0 : gamma; /* the last block may be short */
             real *first = y + ((long)b * units + u0) * spatial;
-            for (int j = 1; j < gamma; j++) {
+            for (int j = 1; j < g; j++) {
                 const real *row = first + (long)j * spatial;
                 for (long p = 0; p < spatial; p++) first[p] += row[p];
             }
-            for (int j = 1; j < gamma; j++) memcpy(first + (long)j * spatial, first, (size_t)spatial * sizeof *first);
+            for (int j = 1; j < g; j++) memcpy(first + (long)j * spatial, first, (size_t)spatial * sizeof *first);
         }
     }
 }

@@ -48,7 +48,9 @@ long rejuvenate(const weight_view *v, double d, rng_state *rng);
  * [B, units, spatial].  Each block of gamma consecutive units is replaced, at
  * every position, by the sum over the block (the pre-activation, bias
  * included).  The map is symmetric, so the same call is its own adjoint: apply
- * it to the output gradient in backward.  units must be a multiple of gamma. */
+ * it to the output gradient in backward.  When units is not a multiple of
+ * gamma the last block is shorter (layer sizes such as 349 are odd; the paper
+ * only splits widths that divide). */
 void split_units(real *y, int B, int units, long spatial, int gamma);
 
 /* Dale's principle: each presynaptic unit gets a fixed sign, +1 with

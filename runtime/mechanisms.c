@@ -15,11 +15,26 @@ static weight_view view(const network *net, int k, real *base)
     return (weight_view){base + p->offset, p->n, p->rows, p->cols, p->taps, p->indptr, p->indices};
 }
 
+/* Weight splitting acts in the forward and backward passes: each targeted
+ * projection's op learns its block size.  The channel-attention MLP and the
+ * spatial-attention convolution (one output channel) are left unsplit. */
+static void mark_splits(network *net, int gamma)
+{
+    for (int k = 0; k < net->nproj; k++) {
+        if (!mech_targets(net, k)) continue;
+        net_op *op = &net->ops[net->proj[k].op];
+        if (op->kind == OP_CONV2D || op->kind == OP_LINEAR) op->split = gamma;
+        else if (op->kind == OP_BIO_LAYER && net->proj[k].offset == op->bio->w_inter) op->bio->split_inter = gamma;
+        else if (op->kind == OP_BIO_LAYER) op->bio->split_intra = gamma;
+    }
+}
+
 int mech_open(network *net)
 {
     const net_hyper *hp = &net->hp;
     mechanisms *m = &net->mech;
     memset(m, 0, sizeof *m);
+    if (hp->splitting_on) mark_splits(net, hp->split_gamma);
     if (hp->fuzzy_lr_on || hp->crystallise_on) {
         if (!(m->factor = malloc((size_t)net->P * sizeof *m->factor))) return err_set(CONNC_ERR_NOMEM, "out of memory");
         for (long i = 0; i < net->P; i++) m->factor[i] = 1;

@@ -1,6 +1,7 @@
 /* mechanisms.h: the synaptic-diversity mechanisms of BIO_LAYERS.md §2
  * (diversity.h) attached to a network: fuzzy learning rates, weight
- * rejuvenation, crystallisation and Dale's principle, each a switch of the
+ * rejuvenation, weight splitting (inside the forward and backward passes,
+ * network_run.c and bio_layer.c), crystallisation and Dale's principle, each a switch of the
  * description (off unless `connc emit --on NAME`), acting on every weighted
  * projection except the classifier (the reference package leaves the output
  * layer alone too).  Their numbers are hyperparameters of the description.

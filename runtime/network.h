@@ -32,6 +32,7 @@ typedef struct {
     /* saved activations, [B, size] each */
     real *a, *h_inter, *h_comb, *h, *mean, *rstd, *tmp;
     real *f_avg;                /* Hebbian homeostasis: EMA of normalised activity (owned, in checkpoints) */
+    int split_inter, split_intra; /* weight splitting: block size Gamma of each projection (0: off) */
 } bio_state;
 
 typedef struct {
@@ -44,6 +45,7 @@ typedef struct {
     int hidden;                 /* channel attention */
     int view;                   /* out/dout are the input's: a flatten, or a ReLU folded into the next op */
     int relu_first;             /* max pool: applies the ReLU op before it (that op is then a view) */
+    int split;                  /* conv / linear: weight splitting block size Gamma (0: off) */
     real *out, *dout;           /* [B, out_n] output and its gradient */
     real *save1, *save2, *save3, *save4; /* op-specific saved tensors */
     int32_t *arg;               /* max-pool winners */
@@ -97,10 +99,11 @@ typedef struct {
     int hebb_scale_per_neuron;  /* Hebbian [0,1] scaling by each neuron's batch max, not the layer's */
     /* synaptic diversity (BIO_LAYERS.md §2) */
     double fuzzy_half_width, rejuvenation_d, crystal_threshold, crystal_dampening, dale_excitatory_fraction;
+    int split_gamma;
     /* switches of BIONIC.md §4 that act in the learning loop */
     int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
     /* switches of BIO_LAYERS.md §2, off unless the description turns them on */
-    int fuzzy_lr_on, rejuvenation_on, crystallise_on, dale_on;
+    int fuzzy_lr_on, rejuvenation_on, splitting_on, crystallise_on, dale_on;
 } net_hyper;
 
 typedef struct {

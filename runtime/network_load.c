@@ -53,7 +53,7 @@ static const hyper_field HYPER_FIELDS[] = {
     HD("crop_ratio_min", crop_ratio_min), HD("crop_ratio_max", crop_ratio_max), HD("rotation_deg", rotation_deg),
     HD("flip_prob", flip_prob), HD("brightness", brightness), HD("contrast", contrast),
     HI("init_fan_in_from_mask", init_fan_in_from_mask), HI("hebb_scale_per_neuron", hebb_scale_per_neuron),
-    HD("fuzzy_half_width", fuzzy_half_width), HD("rejuvenation_d", rejuvenation_d),
+    HD("fuzzy_half_width", fuzzy_half_width), HD("rejuvenation_d", rejuvenation_d), HI("split_gamma", split_gamma),
     HD("crystal_threshold", crystal_threshold), HD("crystal_dampening", crystal_dampening),
     HD("dale_excitatory_fraction", dale_excitatory_fraction)};
 
@@ -61,7 +61,8 @@ static const hyper_field HYPER_FIELDS[] = {
 static const hyper_field SWITCH_FIELDS[] = {
     HI("weight_decay", weight_decay_on), HI("scheduler", scheduler_on), HI("label_smoothing", label_smoothing_on),
     HI("augmentation", augmentation_on), HI("hebbian", hebbian_on), HI("class_weights", class_weights_on),
-    HI("fuzzy_lr", fuzzy_lr_on), HI("rejuvenation", rejuvenation_on), HI("crystallise", crystallise_on),
+    HI("fuzzy_lr", fuzzy_lr_on), HI("rejuvenation", rejuvenation_on), HI("weight_splitting", splitting_on),
+    HI("crystallise", crystallise_on),
     HI("dale", dale_on)};
 
 /* Every hyperparameter must be present: the description, not this code,
@@ -86,6 +87,7 @@ static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
     if (x->batch_size < 1 || x->batch_size > 65536 || x->lr <= 0 || x->max_epochs < 0)
         return bad(net, "hyperparameter out of range (batch_size, lr or max_epochs)", NULL);
     if (!(x->fuzzy_half_width >= 0 && x->fuzzy_half_width < 1) || !(x->rejuvenation_d > 0) ||
+        x->split_gamma < 1 || x->split_gamma > 1024 ||
         !(x->crystal_dampening > 0 && x->crystal_dampening < 1) ||
         !(x->dale_excitatory_fraction >= 0 && x->dale_excitatory_fraction <= 1))
         return bad(net, "synaptic-diversity hyperparameter out of range (BIO_LAYERS.md §2)", NULL);

@@ -1,5 +1,6 @@
 /* network_run.c: initialise, then run the planned ops forward and backward. */
 #include "bio_layer.h"
+#include "diversity.h"
 #include "network.h"
 #include "progress.h"
 
@@ -33,6 +34,7 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
     switch (op->kind) {
     case OP_CONV2D:
         conv3x3_forward(x, p + op->pw, p + op->pb, op->out, op->save1, B, op->in_c, op->c, op->h, op->w);
+        split_units(op->out, B, op->c, (long)op->h * op->w, op->split);
         break;
     case OP_LATERAL: lateral_forward(x, op->out, (real)net->hp.lateral_alpha, B, op->c, op->h, op->w); break;
     case OP_RELU: relu_forward(x, op->out, n); break;
@@ -50,7 +52,10 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
     case OP_LAYER_NORM:
         layer_norm_forward(x, p + op->pw, p + op->pb, op->out, op->save1, op->save2, B, op->c, (real)net->hp.ln_eps);
         break;
-    case OP_LINEAR: linear_forward(x, p + op->pw, p + op->pb, op->out, B, (int)op->in_n, op->c); break;
+    case OP_LINEAR:
+        linear_forward(x, p + op->pw, p + op->pb, op->out, B, (int)op->in_n, op->c);
+        split_units(op->out, B, op->c, 1, op->split);
+        break;
     case OP_BIO_LAYER:
         bio_forward(op->bio, p, x, op->out, B, training && op->bio->noise ? (real)net->hp.noise_std : 0,
                     (real)net->hp.ln_eps, rng);
@@ -76,6 +81,7 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
     if (op->view) return;
     switch (op->kind) {
     case OP_CONV2D:
+        split_units(op->dout, B, op->c, (long)op->h * op->w, op->split); /* the split is its own adjoint */
         conv3x3_backward(p + op->pw, op->dout, dx, g + op->pw, g + op->pb, op->save1, B, op->in_c, op->c, op->h, op->w);
         break;
     case OP_LATERAL:
@@ -101,7 +107,10 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
     case OP_LAYER_NORM:
         layer_norm_backward(x, p + op->pw, op->save1, op->save2, op->dout, dx, g + op->pw, g + op->pb, B, op->c);
         break;
-    case OP_LINEAR: linear_backward(x, p + op->pw, op->dout, dx, g + op->pw, g + op->pb, NULL, B, (int)op->in_n, op->c); break;
+    case OP_LINEAR:
+        split_units(op->dout, B, op->c, 1, op->split);
+        linear_backward(x, p + op->pw, op->dout, dx, g + op->pw, g + op->pb, NULL, B, (int)op->in_n, op->c);
+        break;
     case OP_BIO_LAYER: bio_backward(op->bio, p, g, x, op->dout, dx, net->scratch, B); break;
     }
 }

@@ -7,7 +7,8 @@
 DATA=examples/data/fer2013_sample.csv.gz
 COL=connectomes/minnie65_v1_column_synth
 "$CONNC" -q compile --cells $COL/cells.csv --synapses $COL/synapses.csv.gz -o "$T/c.cir" &&
-    "$CONNC" -q emit "$T/c.cir" --on fuzzy_lr --on rejuvenation --on crystallise --on dale -o "$T/m.cnet" &&
+    "$CONNC" -q emit "$T/c.cir" --on fuzzy_lr --on rejuvenation --on weight_splitting --on crystallise --on dale \
+        -o "$T/m.cnet" &&
     "$CONNC" -q emit "$T/c.cir" -o "$T/plain.cnet" || { fail setup "compile/emit failed"; exit 0; }
 TRAIN="$CONNC -q train $T/m.cnet --data $DATA --cache-dir $T/cache --limit 300 --epochs 2 --seed 3 --threads 1"
 

@@ -145,6 +145,10 @@ TEST(diversity_split_units_by_hand)
     EXPECT_NEAR(d[0], 7, 0);
     EXPECT_NEAR(d[1], 7, 0);
     EXPECT_NEAR(d[2], 7, 0);
+    real e[5] = {1, 2, 4, 8, 16}; /* 5 units, gamma 2: blocks {1,2} {4,8} and a short {16} */
+    split_units(e, 1, 5, 1, 2);
+    static const real want_e[5] = {3, 3, 12, 12, 16};
+    for (int i = 0; i < 5; i++) EXPECT_NEAR(e[i], want_e[i], 0);
 }
 
 /* The split map S is symmetric, so applying it to dy is its adjoint:
