@@ -49,6 +49,11 @@ row("connc training throughput, BioNIC column, batch 32, augmentation on, %d thr
 row("connc inference throughput, batch %d, %d threads" % (c["infer_batch"], th), inf, "img/s")
 row("OpenBLAS sgemm, %d threads (the limit above: %.2f MFLOP per training image)" % (th, c["train_flops_per_image"] / 1e6),
     c["sgemm_gflops"], "GFLOP/s")
+for k in c["kernels"]:
+    for kernel in ("csr", "dense"):
+        row("masked projection %s (%dx%d, density %.4f), forward + backward of one batch of 32 through the %s kernel%s, %d threads"
+            % (k["projection"], k["rows"], k["cols"], k["density"], kernel.upper() if kernel == "csr" else "dense GEMM",
+               " (picked by emit)" if k["picked"] == kernel else "", th), k[kernel + "_us"], "us")
 for variant, note in (("dense", "masked weights dense x mask"), ("sparse", "masked weights as nnz entries")):
     if not torch_path:
         break

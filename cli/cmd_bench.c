@@ -56,9 +56,11 @@ static void print_kernels(const bench_result *r, int json)
         const char *faster = k->dense_us.median < k->csr_us.median ? "dense" : "csr";
         const char *picked = k->picked_dense ? "dense" : "csr";
         if (json)
-            printf("%s\n    {\"projection\": \"%s\", \"rows\": %d, \"cols\": %d, \"density\": %.6g, \"csr_us\": %.6g, "
-                   "\"dense_us\": %.6g, \"picked\": \"%s\"}", i ? "," : "", k->name, k->rows, k->cols, k->density,
-                   k->csr_us.median, k->dense_us.median, picked);
+            printf("%s\n    {\"projection\": \"%s\", \"rows\": %d, \"cols\": %d, \"density\": %.6g, \"picked\": \"%s\",\n"
+                   "     \"csr_us\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g},\n"
+                   "     \"dense_us\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}}",
+                   i ? "," : "", k->name, k->rows, k->cols, k->density, picked, k->csr_us.median, k->csr_us.min,
+                   k->csr_us.max, k->dense_us.median, k->dense_us.min, k->dense_us.max);
         else {
             char shape[32];
             snprintf(shape, sizeof shape, "%dx%d", k->rows, k->cols);

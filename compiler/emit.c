@@ -16,8 +16,10 @@ typedef struct {
     const char *doc;
 } hyper;
 
-/* Measured with `connc bench` (docs/BENCHMARKS.md): see kernel_of(). */
-#define DENSE_MIN_DENSITY 0.05
+/* The CSR / dense crossover measured with `connc bench` (docs/BENCHMARKS.md,
+ * 2026-11-24): dense GEMM wins above about 5-6 % density at batch 32, one
+ * thread; see kernel_of(). */
+#define DENSE_MIN_DENSITY 0.06
 
 /* BIONIC.md §2-3; "ours" marks a choice the paper leaves open. */
 static const hyper HYPER[] = {
