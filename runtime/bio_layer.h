@@ -8,7 +8,9 @@
  * first layer); y: output [B, size].  noise_std 0 turns noise off. */
 void bio_forward(const bio_state *L, const real *p, const real *x, real *y, int B, real noise_std, real ln_eps,
                  rng_state *rng);
-/* g: the gradient buffer (accumulated); dx may be NULL. */
+/* g: the gradient buffer (accumulated); dx may be NULL.  On return,
+ * scratch[B*size, 2*B*size) holds dLoss/dh_comb, the gradient at the units'
+ * pre-activation (after the intra projection's split, when splitting is on). */
 void bio_backward(const bio_state *L, const real *p, real *g, const real *x, const real *dy, real *dx,
                   real *scratch, int B);
 void bio_clamp_alpha(const bio_state *L, real *p);

@@ -80,6 +80,30 @@ static cJSON *state_json(const trainer *t, const char *digest)
     return m;
 }
 
+/* The BCM state (network.h): the scales, and per unit of each projection in
+ * order its saturation epoch and <y^2>, packed into sat and sq (total rows
+ * each, living until container_write). */
+static long bcm_rows(const network *net)
+{
+    long n = 0;
+    for (int i = 0; i < net->mech.nbcm; i++) n += net->mech.bcm[i].rows;
+    return n;
+}
+
+static int add_bcm(container_writer *w, const network *net, connc_dtype dt, int32_t *sat, real *sq)
+{
+    const mechanisms *m = &net->mech;
+    if (!m->lr_scale) return CONNC_OK;
+    uint64_t P = (uint64_t)net->P, R = (uint64_t)bcm_rows(net);
+    for (int i = 0, at = 0; i < m->nbcm; at += m->bcm[i].rows, i++) {
+        memcpy(sat + at, m->bcm[i].saturated_at, (size_t)m->bcm[i].rows * sizeof *sat);
+        memcpy(sq + at, m->bcm[i].sq_avg, (size_t)m->bcm[i].rows * sizeof *sq);
+    }
+    TRY(container_add(w, "bcm_scale", dt, 1, &P, m->lr_scale));
+    TRY(container_add(w, "bcm_saturated_at", CONNC_I32, 1, &R, sat));
+    return container_add(w, "bcm_sq_avg", dt, 1, &R, sq);
+}
+
 /* The synaptic-diversity state (network.h): fuzzy factors, and Dale's
  * signs as 1 (excitatory) / 0 (inhibitory) in exc (nsign bytes, which must
  * live until container_write). */
@@ -104,8 +128,11 @@ int checkpoint_save(const trainer *t, const char *path)
     long nf = favg_total(net);
     real *favg = malloc((size_t)(nf ? nf : 1) * sizeof *favg);
     uint8_t *exc = malloc((size_t)(net->mech.nsign ? net->mech.nsign : 1));
+    size_t rows = (size_t)bcm_rows(net) + 1;
+    int32_t *sat = malloc(rows * sizeof *sat);
+    real *sq = malloc(rows * sizeof *sq);
     container_writer *w = container_writer_new(CONTAINER_CHECKPOINT);
-    int rc = (text && favg && exc && w) ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory writing %s", path);
+    int rc = (text && favg && exc && sat && sq && w) ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory writing %s", path);
     if (rc < 0) goto done;
     favg_copy(net, favg, 1);
     uint64_t P = (uint64_t)net->P, four = 4, F = (uint64_t)nf;
@@ -118,10 +145,13 @@ int checkpoint_save(const trainer *t, const char *path)
     CHECK(container_add(w, "rng", CONNC_U64, 1, &four, t->st.rng.s));
     CHECK(container_add(w, "f_avg", dt, 1, &F, favg));
     CHECK(add_mechanisms(w, net, dt, exc));
+    CHECK(add_bcm(w, net, dt, sat, sq));
     rc = container_write(w, path);
 fail:
 done:
     container_writer_free(w);
+    free(sat);
+    free(sq);
     free(exc);
     free(favg);
     free(text);
@@ -142,9 +172,32 @@ static int load_array(connc_file *f, const char *name, void *dst, uint64_t n)
     return CONNC_OK;
 }
 
+static int load_bcm(connc_file *f, network *net)
+{
+    mechanisms *m = &net->mech;
+    if (!m->lr_scale) return CONNC_OK;
+    uint64_t R = (uint64_t)bcm_rows(net);
+    connc_array a;
+    TRY(load_array(f, "bcm_scale", m->lr_scale, (uint64_t)net->P));
+    TRY(container_expect(f, "bcm_saturated_at", CONNC_I32, 1, &a));
+    if (a.shape[0] != R)
+        return err_set(CONNC_ERR_CORRUPT, "%s: array 'bcm_saturated_at' does not fit the network", connc_file_path(f));
+    const int32_t *sat = a.data;
+    real *sq = malloc((size_t)(R ? R : 1) * sizeof *sq);
+    if (!sq) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    int rc = load_array(f, "bcm_sq_avg", sq, R);
+    for (int i = 0, at = 0; rc == CONNC_OK && i < m->nbcm; at += m->bcm[i].rows, i++) {
+        memcpy(m->bcm[i].saturated_at, sat + at, (size_t)m->bcm[i].rows * sizeof *sat);
+        memcpy(m->bcm[i].sq_avg, sq + at, (size_t)m->bcm[i].rows * sizeof *sq);
+    }
+    free(sq);
+    return rc;
+}
+
 static int load_mechanisms(connc_file *f, network *net)
 {
     mechanisms *m = &net->mech;
+    TRY(load_bcm(f, net));
     if (m->factor) TRY(load_array(f, "fuzzy_factor", m->factor, (uint64_t)net->P));
     if (!m->sign) return CONNC_OK;
     connc_array a;

@@ -25,6 +25,8 @@ void hebbian_update(const network *net, const bio_state *pre, bio_state *post, i
     scale_to_unit(post->h, y, B, nq, hp->hebb_scale_per_neuron);
     real mom = (real)hp->homeo_momentum, inv_b = (real)1 / (real)B;
     real *w = net->param + post->w_inter;
+    /* BCM scales (BIO_LAYERS.md §3) hold a saturated weight still here too */
+    const real *a = net->mech.lr_scale ? net->mech.lr_scale + post->w_inter : NULL;
     for (int r = 0; r < nq; r++) {
         real mean = 0;
         for (int b = 0; b < B; b++) mean += y[(long)b * nq + r];
@@ -36,13 +38,13 @@ void hebbian_update(const network *net, const bio_state *pre, bio_state *post, i
             for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) {
                 real corr = 0;
                 for (int b = 0; b < B; b++) corr += y[(long)b * nq + r] * x[(long)b * np + m->indices[e]];
-                w[e] += rate * corr - home;
+                w[e] += (a ? a[e] : 1) * (rate * corr - home);
             }
         } else {
             for (int c = 0; c < np; c++) {
                 real corr = 0;
                 for (int b = 0; b < B; b++) corr += y[(long)b * nq + r] * x[(long)b * np + c];
-                w[(long)r * np + c] += rate * corr - home;
+                w[(long)r * np + c] += (a ? a[(long)r * np + c] : 1) * (rate * corr - home);
             }
         }
     }

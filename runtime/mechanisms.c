@@ -29,12 +29,43 @@ static void mark_splits(network *net, int gamma)
     }
 }
 
+/* One BCM state per bio-layer projection; rows are the layer's units, whose
+ * weights are a CSR row (masked) or r * cols (dense). */
+static int open_bcm(network *net)
+{
+    mechanisms *m = &net->mech;
+    const net_hyper *hp = &net->hp;
+    m->bcm_p = (bcm_params){hp->bcm_observe, hp->bcm_decay, hp->bcm_sliding, hp->bcm_theta, hp->bcm_lambda,
+                            hp->bcm_tau, hp->bcm_decay_epochs};
+    if (!(m->lr_scale = malloc((size_t)net->P * sizeof *m->lr_scale))) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    for (long i = 0; i < net->P; i++) m->lr_scale[i] = 1;
+    for (int k = 0; k < net->nproj; k++) {
+        const projection *p = &net->proj[k];
+        if (net->ops[p->op].kind != OP_BIO_LAYER) continue;
+        bcm_state *s = &m->bcm[m->nbcm];
+        int64_t *starts = p->indptr ? NULL : malloc((size_t)(p->rows + 1) * sizeof *starts);
+        m->bcm_starts[m->nbcm] = starts;
+        m->bcm_op[m->nbcm++] = p->op;
+        s->rows = p->rows, s->n = p->n, s->scale = m->lr_scale + p->offset;
+        s->saturated_at = malloc((size_t)p->rows * sizeof *s->saturated_at);
+        s->sq_avg = malloc((size_t)p->rows * sizeof *s->sq_avg);
+        s->obs_sum = malloc((size_t)p->rows * sizeof *s->obs_sum);
+        s->row_start = p->indptr ? p->indptr : starts;
+        if ((!p->indptr && !starts) || !s->saturated_at || !s->sq_avg || !s->obs_sum)
+            return err_set(CONNC_ERR_NOMEM, "out of memory");
+        for (int r = 0; starts && r <= p->rows; r++) starts[r] = (int64_t)r * p->cols;
+        bcm_reset(s);
+    }
+    return CONNC_OK;
+}
+
 int mech_open(network *net)
 {
     const net_hyper *hp = &net->hp;
     mechanisms *m = &net->mech;
     memset(m, 0, sizeof *m);
     if (hp->splitting_on) mark_splits(net, hp->split_gamma);
+    if (hp->bcm_on) TRY(open_bcm(net));
     if (hp->fuzzy_lr_on || hp->crystallise_on) {
         if (!(m->factor = malloc((size_t)net->P * sizeof *m->factor))) return err_set(CONNC_ERR_NOMEM, "out of memory");
         for (long i = 0; i < net->P; i++) m->factor[i] = 1;
@@ -48,6 +79,14 @@ int mech_open(network *net)
 
 void mech_free(network *net)
 {
+    mechanisms *m = &net->mech;
+    for (int i = 0; i < m->nbcm; i++) {
+        free(m->bcm_starts[i]);
+        free(m->bcm[i].saturated_at);
+        free(m->bcm[i].sq_avg);
+        free(m->bcm[i].obs_sum);
+    }
+    free(m->lr_scale);
     free(net->mech.factor);
     free(net->mech.sign);
     memset(&net->mech, 0, sizeof net->mech);
@@ -100,4 +139,18 @@ void mech_after_step(network *net)
         net->mech.zeroed += dale_project(&v, net->mech.sign + at);
         at += net->proj[k].cols;
     }
+}
+
+/* After a bio layer's backward: its units' activations h and the gradient at
+ * their pre-activation (bio_layer.h) feed the BCM states of its projections. */
+void mech_observe(network *net, int op, const real *delta, int B)
+{
+    mechanisms *m = &net->mech;
+    for (int i = 0; i < m->nbcm; i++)
+        if (m->bcm_op[i] == op) bcm_observe(&m->bcm[i], &m->bcm_p, net->ops[op].bio->h, delta, B);
+}
+
+void mech_end_epoch(network *net, int epoch)
+{
+    for (int i = 0; i < net->mech.nbcm; i++) bcm_end_epoch(&net->mech.bcm[i], &net->mech.bcm_p, epoch);
 }

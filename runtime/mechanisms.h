@@ -1,7 +1,9 @@
 /* mechanisms.h: the synaptic-diversity mechanisms of BIO_LAYERS.md §2
  * (diversity.h) attached to a network: fuzzy learning rates, weight
  * rejuvenation, weight splitting (inside the forward and backward passes,
- * network_run.c and bio_layer.c), crystallisation and Dale's principle, each a switch of the
+ * network_run.c and bio_layer.c), crystallisation, Dale's principle and the
+ * BCM local learning rates (bcm.h, on the bio layers' projections: their
+ * per-weight scales multiply Adam's step and the Hebbian update), each a switch of the
  * description (off unless `connc emit --on NAME`), acting on every weighted
  * projection except the classifier (the reference package leaves the output
  * layer alone too).  Their numbers are hyperparameters of the description.
@@ -23,6 +25,10 @@ void mech_free(network *net);
 void mech_init(network *net, rng_state *rng);
 void mech_before_step(network *net, rng_state *rng);
 void mech_after_step(network *net);
+/* BCM (BIO_LAYERS.md §3): after bio op `op`'s backward, delta the gradient at
+ * its units' pre-activation [B, size]; at the end of each epoch (0-based). */
+void mech_observe(network *net, int op, const real *delta, int B);
+void mech_end_epoch(network *net, int epoch);
 /* Is projection k one the mechanisms act on? */
 int mech_targets(const network *net, int k);
 

@@ -10,6 +10,7 @@
 #define CONNC_NETWORK_H
 
 #include "connc.h"
+#include "bcm.h"
 #include "layers.h"
 #include "xoshiro.h"
 
@@ -77,6 +78,15 @@ typedef struct {
     int8_t *sign;               /* Dale signs of the targets' presynaptic units, in projection order */
     long nsign;
     long rejuvenated, damped, zeroed;   /* events since the counts were last read */
+    /* BCM local learning rates (BIO_LAYERS.md §3, bcm.h) on the bio layers'
+     * inter and intra projections: per-weight step scales in lr_scale (P, 1
+     * elsewhere; NULL when off), one bcm_state per projection */
+    real *lr_scale;
+    bcm_params bcm_p;
+    int nbcm;
+    bcm_state bcm[NET_MAX_PROJ];
+    int bcm_op[NET_MAX_PROJ];   /* the bio op whose units each state observes */
+    int64_t *bcm_starts[NET_MAX_PROJ]; /* row starts of a dense projection (owned; NULL: CSR) */
 } mechanisms;
 
 typedef struct {
@@ -100,10 +110,13 @@ typedef struct {
     /* synaptic diversity (BIO_LAYERS.md §2) */
     double fuzzy_half_width, rejuvenation_d, crystal_threshold, crystal_dampening, dale_excitatory_fraction;
     int split_gamma;
+    /* BCM local learning rates (BIO_LAYERS.md §3) */
+    int bcm_observe, bcm_decay, bcm_sliding;
+    double bcm_theta, bcm_lambda, bcm_tau, bcm_decay_epochs;
     /* switches of BIONIC.md §4 that act in the learning loop */
     int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
     /* switches of BIO_LAYERS.md §2, off unless the description turns them on */
-    int fuzzy_lr_on, rejuvenation_on, splitting_on, crystallise_on, dale_on;
+    int fuzzy_lr_on, rejuvenation_on, splitting_on, crystallise_on, dale_on, bcm_on;
 } net_hyper;
 
 typedef struct {

@@ -8,6 +8,7 @@
 
 #include <cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +56,16 @@ static const hyper_field HYPER_FIELDS[] = {
     HI("init_fan_in_from_mask", init_fan_in_from_mask), HI("hebb_scale_per_neuron", hebb_scale_per_neuron),
     HD("fuzzy_half_width", fuzzy_half_width), HD("rejuvenation_d", rejuvenation_d), HI("split_gamma", split_gamma),
     HD("crystal_threshold", crystal_threshold), HD("crystal_dampening", crystal_dampening),
-    HD("dale_excitatory_fraction", dale_excitatory_fraction)};
+    HD("dale_excitatory_fraction", dale_excitatory_fraction), HI("bcm_observe", bcm_observe),
+    HI("bcm_decay", bcm_decay), HI("bcm_sliding", bcm_sliding), HD("bcm_theta", bcm_theta), HD("bcm_lambda", bcm_lambda),
+    HD("bcm_tau", bcm_tau), HD("bcm_decay_epochs", bcm_decay_epochs)};
 
 /* The switches of BIONIC.md §4 that act in the learning loop. */
 static const hyper_field SWITCH_FIELDS[] = {
     HI("weight_decay", weight_decay_on), HI("scheduler", scheduler_on), HI("label_smoothing", label_smoothing_on),
     HI("augmentation", augmentation_on), HI("hebbian", hebbian_on), HI("class_weights", class_weights_on),
     HI("fuzzy_lr", fuzzy_lr_on), HI("rejuvenation", rejuvenation_on), HI("weight_splitting", splitting_on),
-    HI("crystallise", crystallise_on),
+    HI("crystallise", crystallise_on), HI("bcm", bcm_on),
     HI("dale", dale_on)};
 
 /* Every hyperparameter must be present: the description, not this code,
@@ -91,6 +94,10 @@ static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
         !(x->crystal_dampening > 0 && x->crystal_dampening < 1) ||
         !(x->dale_excitatory_fraction >= 0 && x->dale_excitatory_fraction <= 1))
         return bad(net, "synaptic-diversity hyperparameter out of range (BIO_LAYERS.md §2)", NULL);
+    if ((x->bcm_observe != 0 && x->bcm_observe != 1) || (x->bcm_decay != 0 && x->bcm_decay != 1) ||
+        (x->bcm_sliding != 0 && x->bcm_sliding != 1) || !(x->bcm_lambda > 0) || !(x->bcm_tau >= 1) ||
+        !isfinite(x->bcm_theta) || !isfinite(x->bcm_decay_epochs))
+        return bad(net, "BCM hyperparameter out of range (BIO_LAYERS.md §3)", NULL);
     return CONNC_OK;
 }
 

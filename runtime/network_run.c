@@ -1,6 +1,7 @@
 /* network_run.c: initialise, then run the planned ops forward and backward. */
 #include "bio_layer.h"
 #include "diversity.h"
+#include "mechanisms.h"
 #include "network.h"
 #include "progress.h"
 
@@ -122,6 +123,8 @@ void network_backward(network *net, int B)
     for (int i = net->nops - 1; i >= 0; i--) {
         double t0 = net->profile ? now_seconds() : 0;
         op_backward(net, &net->ops[i], op_input(net, i), op_dinput(net, i), B);
+        if (net->ops[i].kind == OP_BIO_LAYER && net->mech.nbcm)
+            mech_observe(net, i, net->scratch + (long)B * net->ops[i].bio->size, B); /* bio_layer.h */
         if (net->profile) net->op_seconds[i][1] += now_seconds() - t0;
     }
 }

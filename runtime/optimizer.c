@@ -6,7 +6,7 @@
 /* The arithmetic follows torch.optim.Adam 1.13's float32 path: the scalars
  * 1 - beta are formed in double and then rounded (0.1f and 0.001f, not
  * 1 - 0.9f and 1 - 0.999f), and the denominator is sqrt(v) / sqrt(bc2) + eps. */
-void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n)
+void adam_step(adam_state *s, real *p, real *g, real *m, real *v, const real *scale, long n)
 {
     s->t++;
     double bc1 = 1 - pow(s->beta1, (double)s->t), bc2 = 1 - pow(s->beta2, (double)s->t);
@@ -17,7 +17,7 @@ void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n)
         real gi = g[i] + wd * p[i];
         m[i] = b1 * m[i] + c1 * gi;
         v[i] = b2 * v[i] + c2 * gi * gi;
-        p[i] -= step * m[i] / (REAL_SQRT(v[i]) / sbc2 + eps);
+        p[i] -= (scale ? scale[i] : 1) * step * m[i] / (REAL_SQRT(v[i]) / sbc2 + eps);
         g[i] = 0;
     }
 }

@@ -13,8 +13,9 @@ typedef struct {
 /* One step over n parameters: g += wd * p (torch.optim.Adam, not AdamW),
  * then the bias-corrected Adam update.  Leaves g zeroed for the next
  * backward pass, which accumulates into it (one pass over memory fewer than
- * a separate memset). */
-void adam_step(adam_state *s, real *p, real *g, real *m, real *v, long n);
+ * a separate memset).  scale (n, or NULL for all 1) multiplies each
+ * parameter's step: the BCM per-weight learning rates (BIO_LAYERS.md §3). */
+void adam_step(adam_state *s, real *p, real *g, real *m, real *v, const real *scale, long n);
 
 typedef struct {
     double factor, min_lr, threshold;   /* threshold: relative, mode 'min' */

@@ -109,7 +109,7 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
     network_backward(net, B);
     mech_before_step(net, &t->st.rng);
-    adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->P);
+    adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->mech.lr_scale, net->P);
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
     if (net->hp.hebbian_on) hebbian_step(net, B);
@@ -175,6 +175,7 @@ static int end_of_epoch(trainer *t, const epoch_record *rec)
 {
     train_state *s = &t->st;
     network *net = &t->net;
+    mech_end_epoch(net, s->epoch); /* BCM: the scales of the next epoch */
     s->epoch++;
     if (rec->val_accuracy > s->best_val_accuracy) {
         s->best_val_accuracy = rec->val_accuracy;

@@ -36,7 +36,7 @@ TEST(adam_step_by_hand)
      * Bias correction gives m^ = g', sqrt(v^) = |g'|, so each p moves by
      * lr * sign(g') = 0.1 (less 0.1 * 1e-8 / |g'|, below float resolution). */
     real g1[3] = {0.5f, 0.2f, 0};
-    adam_step(&s, p, g1, m, v, 3);
+    adam_step(&s, p, g1, m, v, NULL, 3);
     EXPECT_EQ_INT(s.t, 1);
     EXPECT_NEAR(m[0], 0.06, M_TOL);
     EXPECT_NEAR(m[1], 0.015, M_TOL);
@@ -61,7 +61,7 @@ TEST(adam_step_by_hand)
      *   p1: m^ = -0.118421, sqrt(v^) = 0.275820, step -0.0429341 -> -0.6 + 0.0429341
      *   p2: m^ = -0.194737, sqrt(v^) = 0.195062, step -0.0998335 -> -1.9 + 0.0998335 */
     real g2[3] = {0.1f, -0.3f, 0};
-    adam_step(&s, p, g2, m, v, 3);
+    adam_step(&s, p, g2, m, v, NULL, 3);
     EXPECT_NEAR(m[0], 0.073, M_TOL);
     EXPECT_NEAR(m[1], -0.0225, M_TOL);
     EXPECT_NEAR(m[2], -0.037, M_TOL);
@@ -78,7 +78,7 @@ TEST(adam_step_by_hand)
      *   m = (0.03383648347, -0.01582065843, 0.048698335)
      *   p = (0.7829837791, -0.5313027998, -1.8361276771) */
     real g3[3] = {-0.4f, 0.1f, 1};
-    adam_step(&s, p, g3, m, v, 3);
+    adam_step(&s, p, g3, m, v, NULL, 3);
     EXPECT_EQ_INT(s.t, 3);
     EXPECT_NEAR(m[0], 0.03383648347, M_TOL);
     EXPECT_NEAR(m[1], -0.01582065843, M_TOL);
@@ -96,9 +96,24 @@ TEST(adam_step_zero_stays_zero)
     adam_state s;
     adam_init(&s);
     real p[1] = {0}, g[1] = {0}, m[1] = {0}, v[1] = {0};
-    adam_step(&s, p, g, m, v, 1);
-    adam_step(&s, p, g, m, v, 1);
+    adam_step(&s, p, g, m, v, NULL, 1);
+    adam_step(&s, p, g, m, v, NULL, 1);
     EXPECT(p[0] == 0 && m[0] == 0 && v[0] == 0);
+}
+
+/* BCM per-weight scales (BIO_LAYERS.md §3) multiply the step: with the
+ * first step of adam_step_by_hand each p moves by lr * sign(g') = 0.1, so
+ * scales (1, 0.5, 0) give moves (-0.1, -0.05, 0); m and v are the same. */
+TEST(adam_step_scaled)
+{
+    adam_state s;
+    adam_init(&s);
+    real p[3] = {1, -0.5f, -2}, m[3] = {0}, v[3] = {0}, g[3] = {0.5f, 0.2f, 0}, a[3] = {1, 0.5f, 0};
+    adam_step(&s, p, g, m, v, a, 3);
+    EXPECT_NEAR(p[0], 0.9, P_TOL);
+    EXPECT_NEAR(p[1], -0.55, P_TOL);
+    EXPECT(p[2] == -2);
+    EXPECT_NEAR(m[2], -0.02, M_TOL);
 }
 
 /* ReduceLROnPlateau(mode 'min', threshold 1e-4 'rel', factor 0.5,
