@@ -29,6 +29,8 @@ void mech_after_step(network *net);
  * its units' pre-activation [B, size]; at the end of each epoch (0-based). */
 void mech_observe(network *net, int op, const real *delta, int B);
 void mech_end_epoch(network *net, int epoch);
+/* The histograms of the BCM scales per projection as SVG (bcm_plot.c). */
+int mech_write_bcm_plot(const network *net, const char *path);
 /* Is projection k one the mechanisms act on? */
 int mech_targets(const network *net, int k);
 

@@ -3,6 +3,8 @@
  *   metrics.json          everything measured (layout in report.c)
  *   learning_curves.svg   loss, accuracy and learning rate per epoch
  *   confusion.svg         row-normalised PrivateTest confusion matrix
+ *   bcm_scales.svg        BCM learning-rate scales per projection, when BCM is on
+ *                         (mechanisms.h, written by train.c)
  *
  * Every file is written atomically: a failed call leaves no partial file.
  */

@@ -317,6 +317,9 @@ static int report_best_epoch(trainer *t)
     char *extra = run_json(t);
     int rc = extra ? report_write_json(t->opt.run_dir, &t->metrics, extra) : err_set(CONNC_ERR_NOMEM, "out of memory");
     if (rc == CONNC_OK) rc = report_write_plots(t->opt.run_dir, &t->metrics);
+    char path[REPORT_PATH_MAX];
+    if (rc == CONNC_OK && t->net.mech.nbcm && (rc = report_path(path, sizeof path, t->opt.run_dir, "bcm_scales.svg")) == CONNC_OK)
+        rc = mech_write_bcm_plot(&t->net, path);
     free(extra);
     return rc;
 }

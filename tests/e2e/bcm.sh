@@ -27,6 +27,9 @@ expect_ok train_bcm train "$T/bcm.cnet" "$T/ref"
 if [ "$(metrics "$T/ref/metrics.json")" != "$(metrics "$T/plain/metrics.json")" ]; then pass bcm_changes_training
 else fail bcm_changes_training "same metrics with and without saturation"; fi
 
+if [ -s "$T/ref/bcm_scales.svg" ] && grep -q "units saturated" "$T/ref/bcm_scales.svg"; then pass bcm_histograms
+else fail bcm_histograms "no bcm_scales.svg with the saturation counts"; fi
+
 # SIGKILL after the first checkpoint, then --resume: the same final metrics
 train "$T/bcm.cnet" "$T/killed" >/dev/null 2>&1 &
 pid=$!
