@@ -55,6 +55,15 @@ static const hyper HYPER[] = {
     {"bcm_lambda", 1, "BCM: sliding threshold factor (ours)"},
     {"bcm_tau", 1000, "BCM: sliding threshold time constant in steps (ours)"},
     {"bcm_decay_epochs", 20, "BCM: epochs from saturation to a fixed weight (ours)"},
+    {"bln_beta", 0.4, "BioLogicalNeuron: calcium activation scale (BIO_LAYERS.md §1)"},
+    {"bln_theta_ca", 0.9, "BioLogicalNeuron: calcium threshold"},
+    {"bln_gamma", 0.25, "BioLogicalNeuron: weight-stability weight in the base health"},
+    {"bln_repair_threshold", 0.5, "BioLogicalNeuron: mean health below which a repair runs"},
+    {"bln_rho", 0.08, "BioLogicalNeuron: synaptic-scaling intensity"},
+    {"bln_base_lr", 0.001, "BioLogicalNeuron: adaptive learning rate base"},
+    {"bln_cooldown", 40, "BioLogicalNeuron: training steps between repairs"},
+    {"bln_window", 8, "BioLogicalNeuron: history length of the stability measures"},
+    {"bln_adaptive_lr", 0, "BioLogicalNeuron: 1 applies the adaptive learning rate to its parameters"},
     {"crystal_threshold", 4.5e-5, "crystallisation: damp a weight when |g| < threshold |w| (§2 extras)"},
     {"crystal_dampening", 0.6, "crystallisation: factor applied to a damped weight's rate"},
     {"dale_excitatory_fraction", 0.8, "Dale's principle: share of presynaptic units with sign + (ours)"},
@@ -99,6 +108,7 @@ static const ablation_switch SWITCHES[] = {
     {"rejuvenation", 0, "weight rejuvenation (§2)"},
     {"weight_splitting", 0, "weight splitting: outputs summed in blocks of split_gamma units (§2)"},
     {"bcm", 0, "BCM local learning rates on the bio layers' projections (BIO_LAYERS.md §3)"},
+    {"bio_neuron", 0, "the input projection as a BioLogicalNeuron layer: weight norm, GELU, self-repair (§1)"},
     {"crystallise", 0, "crystallisation of settled weights (§2 extras)"},
     {"dale", 0, "Dale's principle: one sign per presynaptic unit (§2 extras)"},
 };
@@ -302,7 +312,14 @@ static int64_t bionic_ops(cJSON *ops, const ir *x, const int *on, double min_den
         cJSON_AddNumberToObject(l, "size", 2304);
         params += 2 * 2304;
     }
-    params += dense_relu(ops, "input_projection", 2304, x->layers[0].size);
+    if (switch_on(on, "bio_neuron")) { /* BIO_LAYERS.md §1: W = g V / ||V||, GELU inside */
+        cJSON *b = op(ops, "bio_neuron", "input_projection");
+        cJSON_AddNumberToObject(b, "in", 2304);
+        cJSON_AddNumberToObject(b, "out", (double)x->layers[0].size);
+        params += 2304 * x->layers[0].size + 2 * x->layers[0].size;
+    } else {
+        params += dense_relu(ops, "input_projection", 2304, x->layers[0].size);
+    }
     for (size_t l = 0; l < x->nlayers; l++) params += bio_layer_op(ops, x, l, on, min_density);
     return params + classifier_ops(ops, x->layers[x->nlayers - 1].size, ln);
 }

@@ -4,6 +4,7 @@
  * them exactly); arrays hold weights, Adam moments, the best weights, the
  * RNG state and the Hebbian activity averages. */
 #define _POSIX_C_SOURCE 200809L
+#include "bio_neuron_op.h"
 #include "container.h"
 #include "error.h"
 #include "sha256.h"
@@ -123,6 +124,7 @@ int checkpoint_save(const trainer *t, const char *path)
     char digest[65];
     net_digest(net, digest);
     cJSON *m = state_json(t, digest);
+    bln_save_meta(net, m);
     char *text = cJSON_Print(m);
     cJSON_Delete(m);
     long nf = favg_total(net);
@@ -146,6 +148,7 @@ int checkpoint_save(const trainer *t, const char *path)
     CHECK(container_add(w, "f_avg", dt, 1, &F, favg));
     CHECK(add_mechanisms(w, net, dt, exc));
     CHECK(add_bcm(w, net, dt, sat, sq));
+    CHECK(bln_save_arrays(w, net));
     rc = container_write(w, path);
 fail:
 done:
@@ -276,6 +279,7 @@ int checkpoint_load(trainer *t, const char *path)
     CHECK(load_array(f, "f_avg", favg, (uint64_t)nf));
     favg_copy(net, favg, 0);
     CHECK(load_mechanisms(f, net));
+    CHECK(bln_load(f, net, m));
 fail:
 done:
     cJSON_Delete(m);

@@ -37,8 +37,6 @@ static int open_bcm(network *net)
     const net_hyper *hp = &net->hp;
     m->bcm_p = (bcm_params){hp->bcm_observe, hp->bcm_decay, hp->bcm_sliding, hp->bcm_theta, hp->bcm_lambda,
                             hp->bcm_tau, hp->bcm_decay_epochs};
-    if (!(m->lr_scale = malloc((size_t)net->P * sizeof *m->lr_scale))) return err_set(CONNC_ERR_NOMEM, "out of memory");
-    for (long i = 0; i < net->P; i++) m->lr_scale[i] = 1;
     for (int k = 0; k < net->nproj; k++) {
         const projection *p = &net->proj[k];
         if (net->ops[p->op].kind != OP_BIO_LAYER) continue;
@@ -65,6 +63,11 @@ int mech_open(network *net)
     mechanisms *m = &net->mech;
     memset(m, 0, sizeof *m);
     if (hp->splitting_on) mark_splits(net, hp->split_gamma);
+    /* per-parameter step scales: BCM's, and the BioLogicalNeuron adaptive rate */
+    if (hp->bcm_on || hp->bln_adaptive_lr) {
+        if (!(m->lr_scale = malloc((size_t)net->P * sizeof *m->lr_scale))) return err_set(CONNC_ERR_NOMEM, "out of memory");
+        for (long i = 0; i < net->P; i++) m->lr_scale[i] = 1;
+    }
     if (hp->bcm_on) TRY(open_bcm(net));
     if (hp->fuzzy_lr_on || hp->crystallise_on) {
         if (!(m->factor = malloc((size_t)net->P * sizeof *m->factor))) return err_set(CONNC_ERR_NOMEM, "out of memory");

@@ -11,6 +11,7 @@
 
 #include "connc.h"
 #include "bcm.h"
+#include "bio_neuron.h"
 #include "layers.h"
 #include "xoshiro.h"
 
@@ -18,8 +19,18 @@
 
 typedef enum {
     OP_CONV2D, OP_LATERAL, OP_RELU, OP_MAXPOOL, OP_CHANNEL_ATT, OP_SPATIAL_ATT,
-    OP_FLATTEN, OP_LAYER_NORM, OP_LINEAR, OP_BIO_LAYER
+    OP_FLATTEN, OP_LAYER_NORM, OP_LINEAR, OP_BIO_LAYER, OP_BIO_NEURON
 } op_kind;
+
+/* A BioLogicalNeuron layer's homeostasis (BIO_LAYERS.md §1, bio_neuron.h)
+ * and its monitoring: one record per training step (mean health, stability,
+ * mean calcium, repair 0/1), kept for the plot and saved in checkpoints. */
+typedef struct {
+    bio_neuron_state s;
+    real *monitor;              /* 4 per step (owned, grows) */
+    long steps, cap;
+    int truncated;              /* out of memory: later steps were not recorded */
+} bio_neuron_op;
 
 /* A biological layer's working state (BIONIC.md §2.4). */
 typedef struct {
@@ -51,6 +62,7 @@ typedef struct {
     real *save1, *save2, *save3, *save4; /* op-specific saved tensors */
     int32_t *arg;               /* max-pool winners */
     bio_state *bio;
+    bio_neuron_op *bln;         /* OP_BIO_NEURON: pw = V, pw2 = g, pb = bias; save1 = W, save2 = pre-activations */
 } net_op;
 
 /* A weighted projection of the network (biases excluded): what the
@@ -113,6 +125,9 @@ typedef struct {
     /* BCM local learning rates (BIO_LAYERS.md §3) */
     int bcm_observe, bcm_decay, bcm_sliding;
     double bcm_theta, bcm_lambda, bcm_tau, bcm_decay_epochs;
+    /* BioLogicalNeuron (BIO_LAYERS.md §1), when the description uses the op */
+    bio_neuron_params bln;
+    int bln_adaptive_lr;        /* 1: its parameters step at the adaptive learning rate */
     /* switches of BIONIC.md §4 that act in the learning loop */
     int weight_decay_on, scheduler_on, label_smoothing_on, augmentation_on, hebbian_on, class_weights_on;
     /* switches of BIO_LAYERS.md §2, off unless the description turns them on */

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "network.h"
 #include "container.h"
+#include "bio_neuron_op.h"
 #include "mechanisms.h"
 #include "error.h"
 
@@ -58,7 +59,10 @@ static const hyper_field HYPER_FIELDS[] = {
     HD("crystal_threshold", crystal_threshold), HD("crystal_dampening", crystal_dampening),
     HD("dale_excitatory_fraction", dale_excitatory_fraction), HI("bcm_observe", bcm_observe),
     HI("bcm_decay", bcm_decay), HI("bcm_sliding", bcm_sliding), HD("bcm_theta", bcm_theta), HD("bcm_lambda", bcm_lambda),
-    HD("bcm_tau", bcm_tau), HD("bcm_decay_epochs", bcm_decay_epochs)};
+    HD("bcm_tau", bcm_tau), HD("bcm_decay_epochs", bcm_decay_epochs), HD("bln_beta", bln.beta),
+    HD("bln_theta_ca", bln.theta_ca), HD("bln_gamma", bln.gamma), HD("bln_repair_threshold", bln.repair_threshold),
+    HD("bln_rho", bln.rho), HD("bln_base_lr", bln.base_lr), HI("bln_cooldown", bln.cooldown),
+    HI("bln_window", bln.window), HI("bln_adaptive_lr", bln_adaptive_lr)};
 
 /* The switches of BIONIC.md §4 that act in the learning loop. */
 static const hyper_field SWITCH_FIELDS[] = {
@@ -98,6 +102,11 @@ static int read_hyper(network *net, const cJSON *hp, const cJSON *sw)
         (x->bcm_sliding != 0 && x->bcm_sliding != 1) || !(x->bcm_lambda > 0) || !(x->bcm_tau >= 1) ||
         !isfinite(x->bcm_theta) || !isfinite(x->bcm_decay_epochs))
         return bad(net, "BCM hyperparameter out of range (BIO_LAYERS.md §3)", NULL);
+    if (x->bln.window < 2 || x->bln.window > 1024 || x->bln.cooldown < 0 || !(x->bln.base_lr > 0) ||
+        !(x->bln.rho >= 0 && x->bln.rho <= 1) || (x->bln_adaptive_lr != 0 && x->bln_adaptive_lr != 1) ||
+        !isfinite(x->bln.beta) || !isfinite(x->bln.theta_ca) || !isfinite(x->bln.gamma) ||
+        !isfinite(x->bln.repair_threshold))
+        return bad(net, "BioLogicalNeuron hyperparameter out of range (BIO_LAYERS.md §1)", NULL);
     return CONNC_OK;
 }
 
@@ -275,6 +284,15 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         op->c = out;
         op->pw = add_param(net, op->name, "weight", (long)out * in, in, 0);
         op->pb = add_param(net, op->name, "bias", out, in, 0);
+    } else if (!strcmp(kind, "bio_neuron")) {
+        op->kind = OP_BIO_NEURON;
+        int in = (int)num(j, "in", 0), out = (int)num(j, "out", 0);
+        if (in != op->in_n || h != 1 || out < 1 || out > (1 << 24)) return bad(net, "bio_neuron shape:", op->name);
+        op->c = out;
+        op->pw = add_param(net, op->name, "weight_v", (long)out * in, in, 0);
+        op->pw2 = add_param(net, op->name, "weight_g", out, 0, 1); /* set to ||V_i|| at init */
+        op->pb = add_param(net, op->name, "bias", out, in, 0);
+        TRY(bln_open(op, out, net->hp.bln.window));
     } else if (!strcmp(kind, "bio_layer")) {
         op->kind = OP_BIO_LAYER;
         if (h != 1) return bad(net, "bio_layer needs a flat input:", op->name);
@@ -379,6 +397,11 @@ static void carve(network *net, size_t *cur)
             op->save1 = take(net, cur, B);
             op->save2 = take(net, cur, B);
         }
+        if (op->kind == OP_BIO_NEURON) {
+            op->save1 = take(net, cur, op->c * op->in_n);
+            op->save2 = take(net, cur, B * op->c);
+            if (B * op->c > net->scratch_n) net->scratch_n = B * op->c;
+        }
         if (op->kind == OP_BIO_LAYER) {
             carve_bio(net, op->bio, cur);
             if (3 * B * op->bio->size > net->scratch_n) net->scratch_n = 3 * B * op->bio->size;
@@ -480,13 +503,15 @@ fail:
 
 void network_free(network *net)
 {
-    for (int i = 0; i < net->nops; i++)
+    for (int i = 0; i < net->nops; i++) {
         if (net->ops[i].bio) {
             free(net->ops[i].bio->inhib_norm);
             masked_dense_free(&net->ops[i].bio->inter_dense);
             masked_dense_free(&net->ops[i].bio->intra_dense);
             free(net->ops[i].bio);
         }
+        bln_free(net->ops[i].bln);
+    }
     mech_free(net);
     free(net->arena);
     free(net->param);

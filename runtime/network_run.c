@@ -1,5 +1,6 @@
 /* network_run.c: initialise, then run the planned ops forward and backward. */
 #include "bio_layer.h"
+#include "bio_neuron_op.h"
 #include "diversity.h"
 #include "mechanisms.h"
 #include "network.h"
@@ -20,8 +21,10 @@ void network_init_params(network *net, rng_state *rng)
         double bound = 1.0 / sqrt((double)p->fan_in); /* PyTorch Linear/Conv2d defaults */
         for (long k = 0; k < p->count; k++) v[k] = (real)((2 * rng_double(rng) - 1) * bound);
     }
-    for (int i = 0; i < net->nops; i++)
+    for (int i = 0; i < net->nops; i++) {
         if (net->ops[i].bio && net->hp.init_fan_in_from_mask) bio_init_from_mask_rows(net->ops[i].bio, net->param, rng);
+        if (net->ops[i].bln) bln_init(net, &net->ops[i]);
+    }
 }
 
 static const real *op_input(const network *net, int i) { return i ? net->ops[i - 1].out : net->input; }
@@ -56,6 +59,9 @@ static void op_forward(network *net, net_op *op, const real *x, int B, int train
     case OP_LINEAR:
         linear_forward(x, p + op->pw, p + op->pb, op->out, B, (int)op->in_n, op->c);
         split_units(op->out, B, op->c, 1, op->split);
+        break;
+    case OP_BIO_NEURON:
+        bio_neuron_forward(p + op->pw, p + op->pw2, p + op->pb, x, op->save1, op->save2, op->out, B, (int)op->in_n, op->c);
         break;
     case OP_BIO_LAYER:
         bio_forward(op->bio, p, x, op->out, B, training && op->bio->noise ? (real)net->hp.noise_std : 0,
@@ -111,6 +117,10 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int B
     case OP_LINEAR:
         split_units(op->dout, B, op->c, 1, op->split);
         linear_backward(x, p + op->pw, op->dout, dx, g + op->pw, g + op->pb, NULL, B, (int)op->in_n, op->c);
+        break;
+    case OP_BIO_NEURON:
+        bio_neuron_backward(p + op->pw, p + op->pw2, x, op->save1, op->save2, op->dout, g + op->pw, g + op->pw2, g + op->pb,
+                            dx, net->scratch, B, (int)op->in_n, op->c);
         break;
     case OP_BIO_LAYER: bio_backward(op->bio, p, g, x, op->dout, dx, net->scratch, B); break;
     }

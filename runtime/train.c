@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "augment.h"
 #include "bio_layer.h"
+#include "bio_neuron_op.h"
 #include "error.h"
 #include "hebbian.h"
 #include "mechanisms.h"
@@ -113,6 +114,7 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
     if (net->hp.hebbian_on) hebbian_step(net, B);
+    bln_after_step(net, B, t->st.adam.lr, &t->st.rng); /* BioLogicalNeuron homeostasis and repairs */
     mech_after_step(net); /* Dale's signs have the last word */
     return loss;
 }
@@ -309,6 +311,13 @@ static char *run_json(const trainer *t)
     return strdup(buf);
 }
 
+static int has_bio_neuron(const network *net)
+{
+    for (int i = 0; i < net->nops; i++)
+        if (net->ops[i].bln) return 1;
+    return 0;
+}
+
 /* The end of both `train` and `eval`: the best epoch's numbers on every split,
  * written to metrics.json and the plots. */
 static int report_best_epoch(trainer *t)
@@ -320,6 +329,9 @@ static int report_best_epoch(trainer *t)
     char path[REPORT_PATH_MAX];
     if (rc == CONNC_OK && t->net.mech.nbcm && (rc = report_path(path, sizeof path, t->opt.run_dir, "bcm_scales.svg")) == CONNC_OK)
         rc = mech_write_bcm_plot(&t->net, path);
+    if (rc == CONNC_OK && has_bio_neuron(&t->net) &&
+        (rc = report_path(path, sizeof path, t->opt.run_dir, "bio_neuron.svg")) == CONNC_OK)
+        rc = bln_write_plot(&t->net, path);
     free(extra);
     return rc;
 }

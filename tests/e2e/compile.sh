@@ -69,7 +69,7 @@ off = sorted(k for k, v in m["switches"].items() if not v)
 print(m["kind"], m["parameters"], off, [o["name"] for o in m["ops"] if o["op"] == "bio_layer"])
 ' 2>&1)
 # every ablation switch on; the BIO_LAYERS.md mechanisms off by default
-expect_eq emit_inspect "$got" "network 10751 ['bcm', 'crystallise', 'dale', 'fuzzy_lr', 'rejuvenation', 'weight_splitting'] ['A', 'B', 'C', 'D']"
+expect_eq emit_inspect "$got" "network 10751 ['bcm', 'bio_neuron', 'crystallise', 'dale', 'fuzzy_lr', 'rejuvenation', 'weight_splitting'] ['A', 'B', 'C', 'D']"
 expect_ok emit_options "$CONNC" -q emit "$T/tiny.cir" --off masks --set lr=0.001 -o "$T/abl.cnet"
 got=$("$CONNC" inspect --json "$T/abl.cnet" 2>&1 | $PY -c '
 import json, sys

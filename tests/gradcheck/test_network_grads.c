@@ -24,7 +24,10 @@ static const char *META =
     "\"crop_scale_min\":0.8,\"crop_scale_max\":1,\"crop_ratio_min\":0.75,\"crop_ratio_max\":1.3333333333333333,"
     "\"rotation_deg\":15,\"flip_prob\":0.5,\"brightness\":0.15,\"contrast\":0.15,\"init_fan_in_from_mask\":0,\"hebb_scale_per_neuron\":0,"
     "\"fuzzy_half_width\":0.045,\"rejuvenation_d\":14,\"crystal_threshold\":4.5e-5,\"crystal_dampening\":0.6,"
-    "\"dale_excitatory_fraction\":0.8,\"split_gamma\":2},"
+    "\"dale_excitatory_fraction\":0.8,\"split_gamma\":2,\"bcm_observe\":0,\"bcm_decay\":0,\"bcm_sliding\":0,"
+    "\"bcm_theta\":1,\"bcm_lambda\":1,\"bcm_tau\":1000,\"bcm_decay_epochs\":20,\"bln_beta\":0.4,\"bln_theta_ca\":0.9,"
+    "\"bln_gamma\":0.25,\"bln_repair_threshold\":0.5,\"bln_rho\":0.08,\"bln_base_lr\":0.001,\"bln_cooldown\":40,"
+    "\"bln_window\":8,\"bln_adaptive_lr\":0},"
     "\"ops\":["
     "{\"op\":\"conv2d\",\"name\":\"conv1\",\"in_channels\":1,\"out_channels\":8,\"kernel\":3,\"pad\":1},"
     "{\"op\":\"lateral_inhibition\",\"name\":\"lateral\",\"pool\":3},{\"op\":\"relu\"},{\"op\":\"maxpool2d\"},"
@@ -181,5 +184,20 @@ TEST(grad_whole_network_weight_splitting)
     snprintf(meta, strlen(META) + 64, "%.*s\"weight_splitting\":true,%.*s\"layer_norm\":false%s", (int)head, META,
              (int)(mid - head), META + head, META + mid + strlen(ln));
     check_whole_network(meta, 0);
+    free(meta);
+}
+
+/* The input projection as a BioLogicalNeuron layer (BIO_LAYERS.md §1:
+ * W = g V / ||V||, GELU) in place of linear + ReLU: one more tensor, g. */
+TEST(grad_whole_network_bio_neuron)
+{
+    const char *lin = "{\"op\":\"linear\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},{\"op\":\"relu\"},";
+    const char *bln = "{\"op\":\"bio_neuron\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},";
+    const char *at = strstr(META, lin);
+    size_t head = (size_t)(at - META);
+    char *meta = malloc(strlen(META) + 64);
+    snprintf(meta, strlen(META) + 64, "%.*s%s%s", (int)head, META, bln, META + head + strlen(lin));
+    check_whole_network(meta, 80 + 1168 + 34 + 48 + 145 + 4608 + 2304 * 3 + 3 + 3 + (2 + 3 + 1 + 6) +
+                                  (6 + 4 + 4 + 4 + 1 + 8) + (4 + 2 + 2 + 2 + 1 + 4) + 4 + 2 * 7 + 7);
     free(meta);
 }

@@ -166,7 +166,7 @@ TEST(emit_switches_and_overrides)
     const cJSON *sw = cJSON_GetObjectItemCaseSensitive(m, "switches"), *s;
     int n = 0, on = 0;
     cJSON_ArrayForEach(s, sw) { n++; on += cJSON_IsTrue(s); }
-    EXPECT_EQ_INT(n, 20);  /* one per ablation row of BIONIC.md §4, then BIO_LAYERS.md §2 */
+    EXPECT_EQ_INT(n, 21);  /* one per ablation row of BIONIC.md §4, then BIO_LAYERS.md §2 */
     EXPECT_EQ_INT(on, 14); /* the mechanisms of BIO_LAYERS.md are off by default */
     EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sw, "fuzzy_lr")));
     EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sw, "dale")));
