@@ -44,17 +44,9 @@ expect_eq resume_same_metrics "$(metrics "$T/killed/metrics.json")" "$(metrics "
 # the checkpoint: scales in [0, 1], 1 outside the bio layers (conv1 is the
 # first tensor), some below 1; saturation epochs >= 0 for some units
 if [ ! -x "$PY" ]; then skip bcm_state "no /usr/bin/python3"; exit 0; fi
-got=$($PY - "$T/ref/checkpoint.ckpt" <<'PY'
-import struct, sys, numpy as np
-b = open(sys.argv[1], "rb").read()
-n, d = struct.unpack_from("<Q", b, 56)[0], struct.unpack_from("<Q", b, 48)[0]
-arr = {}
-for i in range(n):
-    e = d + 160 * i
-    name = b[e:e + 96].split(b"\0")[0].decode()
-    dt = struct.unpack_from("<I", b, e + 96)[0]
-    off, ln = struct.unpack_from("<QQ", b, e + 136)
-    arr[name] = np.frombuffer(b[off:off + ln], dtype={6: np.float32, 2: np.int32}.get(dt, np.uint8))
+got=$(PYTHONPATH=tests $PY - "$T/ref/checkpoint.ckpt" <<'PY'
+import sys, numpy as np, connc_container
+arr = connc_container.read(sys.argv[1])[1]
 a, sat, p = arr["bcm_scale"], arr["bcm_saturated_at"], arr["param"]
 print(len(a) == len(p), bool(np.all((a >= 0) & (a <= 1))), bool(np.all(a[:72] == 1)), bool(a.min() < 1),
       bool(sat.max() >= 0), len(sat) == len(arr["bcm_sq_avg"]))

@@ -51,19 +51,12 @@ else fail adaptive_lr_applied "same metrics with and without the adaptive learni
 
 # the checkpoint holds the state and one monitor record (4 values) per step
 if [ ! -x "$PY" ]; then skip checkpoint_state "no /usr/bin/python3"; exit 0; fi
-got=$($PY - "$T/ref/checkpoint.ckpt" <<'PY'
-import json, struct, sys
-b = open(sys.argv[1], "rb").read()
-n, d = struct.unpack_from("<Q", b, 56)[0], struct.unpack_from("<Q", b, 48)[0]
-moff, mlen = struct.unpack_from("<QQ", b, 32)
-meta = json.loads(b[moff:moff + mlen].decode())
-names = {}
-for i in range(n):
-    e = d + 160 * i
-    names[b[e:e + 96].split(b"\0")[0].decode()] = struct.unpack_from("<Q", b, e + 144)[0]
+got=$(PYTHONPATH=tests $PY - "$T/ref/checkpoint.ckpt" <<'PY'
+import sys, connc_container
+meta, arr = connc_container.read(sys.argv[1])
 st = meta["bio_neuron"]["input_projection"]
 want = {"bln/input_projection/" + k for k in ("calcium", "prev_calcium", "norm_hist", "health_hist", "monitor")}
-print(want <= set(names), names["bln/input_projection/monitor"] == 4 * 4 * st["updates"], st["updates"] > 0)
+print(want <= set(arr), len(arr["bln/input_projection/monitor"]) == 4 * st["updates"], st["updates"] > 0)
 PY
 )
 expect_eq checkpoint_state "$got" "True True True"

@@ -36,17 +36,9 @@ expect_eq resume_same_metrics "$(metrics "$T/killed/metrics.json")" "$(metrics "
 # sign of its presynaptic unit (or is 0); fuzzy factors within 1 +- 0.045
 # (crystallisation only ever shrinks them)
 if [ ! -x "$PY" ]; then skip dale_signs "no /usr/bin/python3"; exit 0; fi
-got=$($PY - "$T/ref/checkpoint.ckpt" <<'PY'
-import struct, sys, numpy as np
-b = open(sys.argv[1], "rb").read()
-n, d = struct.unpack_from("<Q", b, 56)[0], struct.unpack_from("<Q", b, 48)[0]
-arr = {}
-for i in range(n):
-    e = d + 160 * i
-    name = b[e:e + 96].split(b"\0")[0].decode()
-    dt, rank = struct.unpack_from("<II", b, e + 96)
-    off, ln = struct.unpack_from("<QQ", b, e + 136)
-    arr[name] = np.frombuffer(b[off:off + ln], dtype={1: np.uint8, 6: np.float32}[dt]) if dt in (1, 6) else None
+got=$(PYTHONPATH=tests $PY - "$T/ref/checkpoint.ckpt" <<'PY'
+import sys, numpy as np, connc_container
+arr = connc_container.read(sys.argv[1])[1]
 f, exc, p = arr["fuzzy_factor"], arr["dale_excitatory"], arr["param"]
 # conv1 is the first tensor: 8 filters x 1 input channel x 9 taps, one sign (unit 0)
 s = 1 if exc[0] else -1
