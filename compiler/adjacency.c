@@ -1,5 +1,7 @@
 /* adjacency.c: bucket synapses by postsynaptic cell, then sort and merge
- * each row (O(nsyn) plus short per-row sorts). */
+ * each row: a counting sort by presynaptic cell where the row is long next
+ * to the cell count (so O(nsyn) in all for a dense column), qsort where it
+ * is short (a whole volume's rows are). */
 #include "adjacency.h"
 #include "error.h"
 
@@ -32,6 +34,29 @@ static int alloc_adjacency(adjacency *a, int64_t n, size_t cap, int with_size)
     return CONNC_OK;
 }
 
+/* Sizes within each run of equal pre ascending: runs are a few synapses long. */
+static void sort_sizes(syn_entry *e, size_t m)
+{
+    for (size_t i = 1; i < m; i++) {
+        syn_entry x = e[i];
+        size_t j = i;
+        while (j > 0 && e[j - 1].pre == x.pre && e[j - 1].size > x.size) e[j] = e[j - 1], j--;
+        e[j] = x;
+    }
+}
+
+/* The row in (pre, size) order, as cmp_entry sorts it: counted by pre into
+ * tmp (count: n + 1 zeroed ints, left zeroed), copied back, sizes sorted. */
+static void counting_sort_row(syn_entry *e, size_t m, syn_entry *tmp, int64_t *count, int64_t n)
+{
+    for (size_t i = 0; i < m; i++) count[e[i].pre + 1]++;
+    for (int64_t c = 0; c < n; c++) count[c + 1] += count[c];
+    for (size_t i = 0; i < m; i++) tmp[count[e[i].pre]++] = e[i];
+    memset(count, 0, ((size_t)n + 1) * sizeof *count);
+    memcpy(e, tmp, m * sizeof *e);
+    sort_sizes(e, m);
+}
+
 /* Merges the sorted entries of one row into (pre, count, size) triples. */
 static void merge_row(const syn_entry *e, size_t m, adjacency *a)
 {
@@ -51,9 +76,9 @@ int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *p
                     const float *size, adjacency *a)
 {
     memset(a, 0, sizeof *a);
-    int64_t *start = calloc((size_t)n + 1, sizeof *start);
-    syn_entry *bucket = malloc((nsyn ? nsyn : 1) * sizeof *bucket);
-    int rc = (start && bucket) ? alloc_adjacency(a, n, nsyn, size != NULL)
+    int64_t *start = calloc((size_t)n + 1, sizeof *start), *count = calloc((size_t)n + 1, sizeof *count);
+    syn_entry *bucket = malloc((nsyn ? nsyn : 1) * sizeof *bucket), *tmp = NULL;
+    int rc = (start && count && bucket) ? alloc_adjacency(a, n, nsyn, size != NULL)
                                : err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", nsyn);
     if (rc < 0) goto done;
     for (size_t s = 0; s < nsyn; s++) start[post[s] + 1]++;
@@ -62,15 +87,25 @@ int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *p
         bucket[start[post[s]]++] = (syn_entry){pre[s], size ? size[s] : 0.0f};
     for (int64_t r = n; r > 0; r--) start[r] = start[r - 1]; /* undo the scatter's advance */
     start[0] = 0;
+    size_t longest = 0;
+    for (int64_t r = 0; r < n; r++)
+        if ((size_t)(start[r + 1] - start[r]) > longest) longest = (size_t)(start[r + 1] - start[r]);
+    if (!(tmp = malloc((longest ? longest : 1) * sizeof *tmp))) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", longest);
+        goto done;
+    }
     for (int64_t r = 0; r < n; r++) {
         syn_entry *e = bucket + start[r];
         size_t m = (size_t)(start[r + 1] - start[r]);
-        qsort(e, m, sizeof *e, cmp_entry);
+        if ((int64_t)m >= n / 4) counting_sort_row(e, m, tmp, count, n); /* O(m + n) beats O(m log m) */
+        else qsort(e, m, sizeof *e, cmp_entry);
         merge_row(e, m, a);
         a->indptr[r + 1] = a->nnz;
     }
 done:
     free(start);
+    free(count);
+    free(tmp);
     free(bucket);
     if (rc < 0) adjacency_free(a);
     return rc;
