@@ -345,7 +345,7 @@ static int load_bytes(connc_file *f, int fd)
         f->mapped = 1;
         return CONNC_OK;
     }
-    uint8_t *b = malloc(f->size);
+    uint8_t *b = aligned_alloc(64, (f->size + 63) / 64 * 64); /* the 64-byte alignment arrays promise */
     if (!b) return err_set(CONNC_ERR_NOMEM, "%s: out of memory", f->path);
     f->map = b;
     for (uint64_t got = 0; got < f->size;) {

@@ -34,14 +34,22 @@ static int alloc_adjacency(adjacency *a, int64_t n, size_t cap, int with_size)
     return CONNC_OK;
 }
 
-/* Sizes within each run of equal pre ascending: runs are a few synapses long. */
+/* Sizes within each run of equal pre ascending: insertion sort for the
+ * usual few synapses per connection, qsort for a long run. */
 static void sort_sizes(syn_entry *e, size_t m)
 {
-    for (size_t i = 1; i < m; i++) {
-        syn_entry x = e[i];
-        size_t j = i;
-        while (j > 0 && e[j - 1].pre == x.pre && e[j - 1].size > x.size) e[j] = e[j - 1], j--;
-        e[j] = x;
+    for (size_t i = 0, j; i < m; i = j) {
+        for (j = i + 1; j < m && e[j].pre == e[i].pre;) j++;
+        if (j - i > 16) {
+            qsort(e + i, j - i, sizeof *e, cmp_entry);
+            continue;
+        }
+        for (size_t k = i + 1; k < j; k++) {
+            syn_entry x = e[k];
+            size_t h = k;
+            while (h > i && e[h - 1].size > x.size) e[h] = e[h - 1], h--;
+            e[h] = x;
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 #include "ir.h"
 
-#define NET_SCHEMA "connc-net/1"
+#define NET_SCHEMA "connc-net/2"
 #define EMIT_MAX_OVERRIDES 64
 
 typedef struct {

@@ -29,8 +29,8 @@ static void panel(svg *s, const network *net, int i, double y)
     const projection *p = state_projection(net, i);
     long count[BINS] = {0}, most = 1;
     for (long e = 0; e < b->n; e++) {
-        int k = (int)(b->scale[e] * BINS);
-        count[k < 0 ? 0 : k >= BINS ? BINS - 1 : k]++; /* scale 1 joins the last bin */
+        double v = b->scale[e]; /* clamped before the cast: a damaged checkpoint may hold anything */
+        count[v >= 1 ? BINS - 1 : v > 0 ? (int)(v * BINS) : 0]++; /* scale 1 joins the last bin */
     }
     int saturated = 0;
     for (int r = 0; r < b->rows; r++) saturated += b->saturated_at[r] >= 0;

@@ -66,16 +66,21 @@ static void record(bio_neuron_op *b, const bio_neuron_report *r)
     m[0] = (real)r->health, m[1] = (real)r->stability, m[2] = (real)r->calcium, m[3] = (real)r->repaired;
 }
 
-/* The adaptive rate as a step scale on each of the op's parameters. */
-static void adaptive_scales(network *net, const net_op *op, double lr)
+void bln_step_scales(network *net, double lr)
 {
-    real a = (real)(op->bln->s.lr / lr);
-    real *s = net->mech.lr_scale;
-    for (long k = 0; k < (long)op->c * op->in_n; k++) s[op->pw + k] = a;
-    for (int k = 0; k < op->c; k++) s[op->pw2 + k] = a, s[op->pb + k] = a;
+    if (!net->hp.bln_adaptive_lr || !net->mech.lr_scale) return;
+    for (int i = 0; i < net->nops; i++) {
+        const net_op *op = &net->ops[i];
+        if (!op->bln) continue;
+        /* before the first update there is no adaptive rate yet: the global one */
+        real a = op->bln->s.updates ? (real)(op->bln->s.lr / lr) : 1;
+        real *s = net->mech.lr_scale;
+        for (long k = 0; k < (long)op->c * op->in_n; k++) s[op->pw + k] = a;
+        for (int k = 0; k < op->c; k++) s[op->pw2 + k] = a, s[op->pb + k] = a;
+    }
 }
 
-void bln_after_step(network *net, int B, double lr, rng_state *rng)
+void bln_after_step(network *net, int B, rng_state *rng)
 {
     for (int i = 0; i < net->nops; i++) {
         net_op *op = &net->ops[i];
@@ -84,7 +89,6 @@ void bln_after_step(network *net, int B, double lr, rng_state *rng)
         bio_neuron_update(&op->bln->s, &net->hp.bln, net->param + op->pw, net->param + op->pw2, op->save1, op->out, B,
                           (int)op->in_n, rng, &r);
         record(op->bln, &r);
-        if (net->hp.bln_adaptive_lr && net->mech.lr_scale) adaptive_scales(net, op, lr);
     }
 }
 

@@ -5,7 +5,8 @@
  * weights of its own forward), the optional adaptive learning rate,
  * checkpoints and the monitoring plot.
  *
- * In a training step: forward, backward, optimiser step, bln_after_step.
+ * In a training step: forward, backward, bln_step_scales, optimiser step,
+ * bln_after_step.
  * Evaluation never calls bln_after_step, so it changes nothing (one of the
  * reference code's defects, fixed).
  */
@@ -23,10 +24,12 @@ void bln_free(bio_neuron_op *b);
 /* After the parameters are drawn: g_i = ||V_i|| (so W = V at the start, as
  * torch's weight_norm sets it), state and monitoring cleared. */
 void bln_init(network *net, net_op *op);
-/* The homeostasis step of every BioLogicalNeuron op after an optimiser step
- * at learning rate lr; with bln_adaptive_lr, their parameters' step scales
- * (net->mech.lr_scale) become adaptive_lr / lr for the next step. */
-void bln_after_step(network *net, int B, double lr, rng_state *rng);
+/* With bln_adaptive_lr, just before an optimiser step at learning rate lr:
+ * each op's parameters get the step scale adaptive_lr / lr
+ * (net->mech.lr_scale), so they step at the adaptive rate. */
+void bln_step_scales(network *net, double lr);
+/* The homeostasis step of every BioLogicalNeuron op after an optimiser step. */
+void bln_after_step(network *net, int B, rng_state *rng);
 /* Checkpoint state: arrays bln/<op>/{calcium,prev_calcium,norm_hist,
  * health_hist,monitor} (borrowed until container_write) and counters under
  * meta's "bio_neuron".<op>. */

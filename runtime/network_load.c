@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_SCHEMA "connc-net/1"
+#define NET_SCHEMA "connc-net/2"
 
 static int bad(const network *net, const char *what, const char *name)
 {
@@ -143,8 +143,12 @@ static int read_mask(network *net, const char *prefix, int rows, int cols, csr_m
         return bad(net, "mask shape disagrees with its layer:", prefix);
     for (int r = 0; r < rows; r++) {
         if (ptr[r + 1] < ptr[r]) return bad(net, "mask row pointers decrease in", prefix);
-        for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
+        for (int64_t e = ptr[r]; e < ptr[r + 1]; e++) {
             if (idx[e] < 0 || idx[e] >= cols) return bad(net, "mask column out of range in", prefix);
+            /* a repeated column would be two weights on one synapse position
+             * (and the CSR and dense kernels would disagree about it) */
+            if (e > ptr[r] && idx[e] <= idx[e - 1]) return bad(net, "mask columns not increasing within a row in", prefix);
+        }
     }
     *m = (csr_mask){rows, cols, (int64_t)i.shape[0], ptr, idx};
     return CONNC_OK;
@@ -175,13 +179,14 @@ static const char *str(const cJSON *o, const char *key)
 }
 
 /* The kernel the compiler picked for a masked projection: "csr" (also when
- * absent, as in descriptions written before the choice existed) or "dense". */
+ * absent: a hand-written description may leave it out) or "dense". */
 static int read_kernel(network *net, const net_op *op, const cJSON *j, const char *key, const csr_mask *m,
                        masked_dense *d)
 {
     const char *k = str(j, key);
     if (!k || !strcmp(k, "csr")) return CONNC_OK;
     if (strcmp(k, "dense")) return bad(net, "kernel must be 'csr' or 'dense':", op->name);
+    if ((int64_t)m->rows * m->cols > ((int64_t)1 << 28)) return bad(net, "too large for the dense kernel:", op->name);
     if (masked_dense_init(d, m) != 0) return err_set(CONNC_ERR_NOMEM, "out of memory");
     return CONNC_OK;
 }
@@ -442,6 +447,8 @@ static int apply_ablation(network *net, cJSON *sw, const char *list)
         cJSON *v = cJSON_GetObjectItemCaseSensitive(sw, name);
         if (n == 0 || n > 63 || !cJSON_IsBool(v))
             return err_set(CONNC_ERR_USAGE, "--ablate: unknown switch '%s' (the description has: see 'connc inspect --json')", name);
+        if (!strcmp(name, "bio_neuron")) /* it chose the op kind at emit time: nothing here can undo it */
+            return err_set(CONNC_ERR_USAGE, "--ablate: 'bio_neuron' is decided by connc emit (emit without --on bio_neuron)");
         cJSON_ReplaceItemInObjectCaseSensitive(sw, name, cJSON_CreateFalse());
         p += n + (p[n] == ',');
     }

@@ -110,11 +110,12 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
     network_backward(net, B);
     mech_before_step(net, &t->st.rng);
+    bln_step_scales(net, t->st.adam.lr);
     adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->mech.lr_scale, net->P);
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
     if (net->hp.hebbian_on) hebbian_step(net, B);
-    bln_after_step(net, B, t->st.adam.lr, &t->st.rng); /* BioLogicalNeuron homeostasis and repairs */
+    bln_after_step(net, B, &t->st.rng); /* BioLogicalNeuron homeostasis and repairs */
     mech_after_step(net); /* Dale's signs have the last word */
     return loss;
 }

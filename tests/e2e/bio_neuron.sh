@@ -44,6 +44,9 @@ expect_ok eval_twice "$CONNC" -q eval "$T/ref" --data $DATA --cache-dir "$T/cach
 expect_eq eval_same_metrics "$(metrics "$T/ref/metrics.json")" "$(metrics "$T/eval1.json")"
 expect_eq eval_keeps_checkpoint "$(sha256sum <"$T/ref/checkpoint.ckpt")" "$before"
 
+expect_err ablate_refused 2 "'bio_neuron' is decided by connc emit" "$CONNC" -q train "$T/bln.cnet" $ARGS \
+    --ablate bio_neuron -o "$T/ablated"
+
 # the adaptive learning rate is applied: it changes training
 expect_ok train_adaptive "$CONNC" -q train "$T/adaptive.cnet" $ARGS -o "$T/adaptive"
 if [ "$(metrics "$T/adaptive/metrics.json")" != "$(metrics "$T/ref/metrics.json")" ]; then pass adaptive_lr_applied

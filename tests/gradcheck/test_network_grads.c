@@ -13,7 +13,7 @@
 /* Layers A (3), B (4), C (2); masks chosen by hand; B runs its masks through
  * the dense kernel (masked_dense.c), C through CSR. */
 static const char *META =
-    "{\"schema\":\"connc-net/1\",\"model\":\"bionic\",\"input\":[1,48,48],\"classes\":7,"
+    "{\"schema\":\"connc-net/2\",\"model\":\"bionic\",\"input\":[1,48,48],\"classes\":7,"
     "\"switches\":{\"masks\":true,\"intra\":true,\"inhibition\":true,\"lateral_inhibition\":true,\"attention\":true,"
     "\"noise\":true,\"weight_decay\":true,\"scheduler\":true,\"label_smoothing\":true,\"layer_norm\":true,\"conv\":true,"
     "\"augmentation\":true,\"hebbian\":true,\"class_weights\":true},"
@@ -65,8 +65,11 @@ static void add(container_writer *w, const char *name, connc_dtype t, uint64_t n
     container_add(w, name, t, 1, &n, data);
 }
 
-/* Writes the tiny description with this metadata; returns its path. */
-static const char *write_tiny_cnet(const char *meta)
+static const int32_t C_INTER_REPEATED[4] = {0, 1, 1, 2}; /* row 0 names column 1 twice */
+
+/* Writes the tiny description with this metadata; returns its path.  With
+ * `repeated`, layer C's inter mask repeats a column within a row. */
+static const char *write_tiny_cnet_mask(const char *meta, int repeated)
 {
     const char *path = tmp_path("tiny.cnet");
     container_writer *w = container_writer_new(CONTAINER_NETWORK);
@@ -80,13 +83,24 @@ static const char *write_tiny_cnet(const char *meta)
     add(w, "masks/B/intra/indices", CONNC_I32, 4, B_INTRA_I);
     add(w, "inhibition/B", CONNC_I32, 4, B_INH);
     add(w, "masks/C/inter/indptr", CONNC_I64, 3, C_INTER_P);
-    add(w, "masks/C/inter/indices", CONNC_I32, 4, C_INTER_I);
+    add(w, "masks/C/inter/indices", CONNC_I32, 4, repeated ? C_INTER_REPEATED : C_INTER_I);
     add(w, "masks/C/intra/indptr", CONNC_I64, 3, C_INTRA_P);
     add(w, "masks/C/intra/indices", CONNC_I32, 2, C_INTRA_I);
     add(w, "inhibition/C", CONNC_I32, 2, C_INH);
     container_write(w, path);
     container_writer_free(w);
     return path;
+}
+
+static const char *write_tiny_cnet(const char *meta) { return write_tiny_cnet_mask(meta, 0); }
+
+/* A mask naming one column twice in a row would be two weights on one
+ * synapse position, and the CSR and dense kernels would disagree on it. */
+TEST(network_rejects_repeated_mask_column)
+{
+    network net;
+    EXPECT_EQ_INT(network_load(write_tiny_cnet_mask(META, 1), 4, NULL, &net), CONNC_ERR_FORMAT);
+    EXPECT(strstr(connc_errmsg(), "mask columns not increasing within a row in masks/C/inter") != NULL);
 }
 
 typedef struct {

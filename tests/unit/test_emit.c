@@ -68,7 +68,7 @@ TEST(emit_ops_in_bionic_order)
     connc_file *f = emit_tiny(&o, "ops.cnet", &m);
     if (!f) return;
     EXPECT(strcmp(connc_file_kind(f), "network") == 0);
-    EXPECT(strcmp(sget(m, "schema"), "connc-net/1") == 0);
+    EXPECT(strcmp(sget(m, "schema"), "connc-net/2") == 0);
     EXPECT(strcmp(sget(m, "model"), "bionic") == 0);
     EXPECT_EQ_INT(nget(m, "classes"), 7);
     char ops[2048];
