@@ -75,7 +75,8 @@ static const hyper HYPER[] = {
     {"flip_prob", 0.5, "horizontal flip probability"},
     {"brightness", 0.15, "brightness jitter"},
     {"contrast", 0.15, "contrast jitter"},
-    {"init_fan_in_from_mask", 0, "1: init bound 1/sqrt(fan-in) counts the mask row only (option of §2)"},
+    {"init_fan_in_from_mask", 1, "1: init bound 1/sqrt(fan-in) counts the mask row only (option of §2; "
+                                 "chosen on validation: docs/RESULTS.md)"},
     {"init_scale_by_size", 0, "1: initial magnitudes scaled by synapse size (option of §2)"},
     {"dense_min_density", DENSE_MIN_DENSITY, "masked projections at least this dense run as dense GEMM, sparser as CSR"},
 };
