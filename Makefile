@@ -114,7 +114,7 @@ COLUMN = connectomes/minnie65_v1_column_synth
 run: deps $(BIN)
 	./$(BIN) compile --cells $(COLUMN)/cells.csv --synapses $(COLUMN)/synapses.csv.gz -o $(BUILD)/column.cir
 	./$(BIN) emit $(BUILD)/column.cir -o $(BUILD)/column.cnet
-	./$(BIN) train $(BUILD)/column.cnet --data examples/data/fer2013_sample.csv.gz --epochs 3 -o $(BUILD)/run
+	./$(BIN) train $(BUILD)/column.cnet --data examples/data/fer2013_sample.csv.gz --epochs 12 -o $(BUILD)/run
 	./$(BIN) eval $(BUILD)/run --data examples/data/fer2013_sample.csv.gz
 	@echo "report: $(BUILD)/run/metrics.json, $(BUILD)/run/learning_curves.svg, $(BUILD)/run/confusion.svg"
 
