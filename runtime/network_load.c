@@ -232,6 +232,16 @@ static int plan_bio(network *net, net_op *op, const cJSON *j, const cJSON *sw)
     return CONNC_OK;
 }
 
+/* A fully connected op (linear, bio_neuron): `in` must be its flat input
+ * width; sets its output width op->c. */
+static int fully_connected(network *net, net_op *op, const cJSON *j, int h, int *in, int *out)
+{
+    *in = (int)num(j, "in", 0), *out = (int)num(j, "out", 0);
+    if (*in != op->in_n || h != 1 || *out < 1 || *out > (1 << 24)) return bad(net, "fully connected shape:", op->name);
+    op->c = *out;
+    return CONNC_OK;
+}
+
 /* Shapes and parameters of one op, given the previous op's output shape. */
 static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
 {
@@ -284,16 +294,14 @@ static int plan_op(network *net, net_op *op, const cJSON *j, const cJSON *sw)
         op->pb = add_param(net, op->name, "bias", c, 0, 0);
     } else if (!strcmp(kind, "linear")) {
         op->kind = OP_LINEAR;
-        int in = (int)num(j, "in", 0), out = (int)num(j, "out", 0);
-        if (in != op->in_n || h != 1 || out < 1 || out > (1 << 24)) return bad(net, "linear shape:", op->name);
-        op->c = out;
+        int in, out;
+        TRY(fully_connected(net, op, j, h, &in, &out));
         op->pw = add_param(net, op->name, "weight", (long)out * in, in, 0);
         op->pb = add_param(net, op->name, "bias", out, in, 0);
     } else if (!strcmp(kind, "bio_neuron")) {
         op->kind = OP_BIO_NEURON;
-        int in = (int)num(j, "in", 0), out = (int)num(j, "out", 0);
-        if (in != op->in_n || h != 1 || out < 1 || out > (1 << 24)) return bad(net, "bio_neuron shape:", op->name);
-        op->c = out;
+        int in, out;
+        TRY(fully_connected(net, op, j, h, &in, &out));
         op->pw = add_param(net, op->name, "weight_v", (long)out * in, in, 0);
         op->pw2 = add_param(net, op->name, "weight_g", out, 0, 1); /* set to ||V_i|| at init */
         op->pb = add_param(net, op->name, "bias", out, in, 0);
