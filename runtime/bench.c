@@ -40,6 +40,10 @@ static void count_flops(const network *net, bench_result *r)
         fwd += m;
         bwd += p->op == 0 ? m : 2 * m;
     }
+    for (int i = 0; i < net->nops; i++) { /* a BioLogicalNeuron op: W x, dW and dX, as a dense projection */
+        double m = net->ops[i].kind == OP_BIO_NEURON ? (double)net->ops[i].c * net->ops[i].in_n : 0;
+        fwd += m, bwd += 2 * m;
+    }
     r->forward_flops = 2 * fwd;
     r->train_flops = 2 * (fwd + bwd);
 }
