@@ -421,6 +421,17 @@ int connc_file_array(const connc_file *f, const char *name, connc_array *out)
     return err_set(CONNC_ERR_NOTFOUND, "%s: no array named '%s'", f->path, name);
 }
 
+int container_read(const connc_file *f, const char *name, connc_dtype dtype, void *dst, uint64_t n)
+{
+    connc_array a;
+    TRY(container_expect(f, name, dtype, 1, &a));
+    if (a.shape[0] != n)
+        return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' has %llu entries, the network needs %llu (another network?)",
+                       f->path, name, (unsigned long long)a.shape[0], (unsigned long long)n);
+    if (n) memcpy(dst, a.data, a.nbytes);
+    return CONNC_OK;
+}
+
 int container_expect(const connc_file *f, const char *name, connc_dtype dtype,
                      uint32_t ndim, connc_array *out)
 {

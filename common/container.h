@@ -38,6 +38,9 @@ const char *dtype_name(connc_dtype t);
  * it is missing or different (file path is named in the message). */
 int container_expect(const connc_file *f, const char *name, connc_dtype dtype,
                      uint32_t ndim, connc_array *out);
+/* container_expect for a 1-D array of exactly n entries, copied into dst;
+ * CONNC_ERR_CORRUPT naming the array when the count differs. */
+int container_read(const connc_file *f, const char *name, connc_dtype dtype, void *dst, uint64_t n);
 const char *connc_file_path(const connc_file *f);
 
 #endif

@@ -138,12 +138,8 @@ void bln_save_meta(const network *net, cJSON *meta)
 static int load(connc_file *f, const net_op *op, const char *what, real *dst, uint64_t n)
 {
     char name[96];
-    connc_array a;
     snprintf(name, sizeof name, "bln/%s/%s", op->name, what);
-    TRY(container_expect(f, name, sizeof(real) == 4 ? CONNC_F32 : CONNC_F64, 1, &a));
-    if (a.shape[0] != n) return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' does not fit the network", connc_file_path(f), name);
-    if (n) memcpy(dst, a.data, a.nbytes);
-    return CONNC_OK;
+    return container_read(f, name, sizeof(real) == 4 ? CONNC_F32 : CONNC_F64, dst, n);
 }
 
 /* A whole number in [lo, hi] from the checkpoint's metadata. */
@@ -171,12 +167,13 @@ static int load_op(connc_file *f, net_op *op, const cJSON *o)
     char name[96];
     snprintf(name, sizeof name, "bln/%s/monitor", op->name);
     TRY(container_expect(f, name, sizeof(real) == 4 ? CONNC_F32 : CONNC_F64, 1, &m));
+    if (m.shape[0] % 4) return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' is not 4 values per step", connc_file_path(f), name);
     steps = (double)(m.shape[0] / 4);
     real *mon = steps > 0 ? malloc((size_t)m.nbytes) : NULL;
     if (steps > 0 && !mon) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    if (mon) memcpy(mon, m.data, (size_t)m.nbytes);
     free(op->bln->monitor);
     op->bln->monitor = mon, op->bln->cap = op->bln->steps = (long)steps;
-    TRY(load(f, op, "monitor", mon, 4 * (uint64_t)steps));
     TRY(load(f, op, "calcium", s->calcium, (uint64_t)s->out));
     TRY(load(f, op, "prev_calcium", s->prev_calcium, (uint64_t)s->out));
     TRY(load(f, op, "norm_hist", s->norm_hist, (uint64_t)s->window * s->out));

@@ -165,14 +165,8 @@ done:
 
 static int load_array(connc_file *f, const char *name, void *dst, uint64_t n)
 {
-    connc_array a;
     connc_dtype dt = sizeof(real) == 4 ? CONNC_F32 : CONNC_F64;
-    TRY(container_expect(f, name, strcmp(name, "rng") ? dt : CONNC_U64, 1, &a));
-    if (a.shape[0] != n)
-        return err_set(CONNC_ERR_CORRUPT, "%s: array '%s' has %llu entries, the network needs %llu (another network?)",
-                       connc_file_path(f), name, (unsigned long long)a.shape[0], (unsigned long long)n);
-    memcpy(dst, a.data, a.nbytes);
-    return CONNC_OK;
+    return container_read(f, name, strcmp(name, "rng") ? dt : CONNC_U64, dst, n);
 }
 
 static int load_bcm(connc_file *f, network *net)
