@@ -15,7 +15,7 @@
  * (four little-endian uint64 words) and the sequence goes on exactly.  The
  * integer stream, rng_double and rng_float are identical on every platform;
  * rng_between and the Gaussian deviates also depend on the compiler (a*b+c may
- * be fused) and on the C library's log/cos/sin/sqrt, so code whose numbers must
+ * be fused) and on the C library's log/exp/sqrt, so code whose numbers must
  * match across machines (compiler/rng.h) uses only the exact functions.
  */
 #ifndef CONNC_XOSHIRO_H
@@ -48,10 +48,9 @@ float rng_float(rng_state *r);
 double rng_between(rng_state *r, double lo, double hi);
 /* Uniform integer in [0, n), n >= 1, without modulo bias. */
 uint64_t rng_index(rng_state *r, uint64_t n);
-/* Standard normal deviate (Box-Muller with libm; one value per call). */
+/* Standard normal deviate (ziggurat; thread-safe, its tables are built once). */
 double rng_gauss(rng_state *r);
-/* x[i] = mean + sd * N(0,1) for n values; uses both Box-Muller outputs, so it
- * costs half of n calls to rng_gauss. */
+/* x[i] = mean + sd * N(0,1) for n values, as n calls of rng_gauss. */
 void rng_gauss_fill(rng_state *r, float *x, size_t n, float mean, float sd);
 /* Fisher-Yates shuffle of a[0..n) (e.g. the training order of an epoch). */
 void rng_shuffle(rng_state *r, uint32_t *a, size_t n);

@@ -16,6 +16,7 @@
 #include "connc.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N FER_SIDE
@@ -96,7 +97,7 @@ TEST(rng_gauss_moments)
         double v = rng_gauss(&r);
         g += v, gg += v * v;
     }
-    double lag = 0; /* both values of a Box-Muller pair are used, and independent */
+    double lag = 0; /* successive values are independent */
     for (int i = 0; i + 1 < M; i++) lag += ((double)x[i] - 1) * ((double)x[i + 1] - 1);
     EXPECT_NEAR(lag / (M - 1) / 4, 0.0, 0.01);
     double mean = s / M, var = ss / M - mean * mean;
@@ -104,6 +105,41 @@ TEST(rng_gauss_moments)
     EXPECT_NEAR(var, 4.0, 0.06);
     EXPECT_NEAR(g / M, 0.0, 0.01);
     EXPECT_NEAR(gg / M, 1.0, 0.015);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The ziggurat's shape, not only its moments: Kolmogorov-Smirnov distance to
+ * the normal CDF below the 1 % critical value 1.63 / sqrt(n), and the tail
+ * beyond its base layer (|x| > 3.4426, drawn by a separate algorithm) and
+ * beyond 4 as frequent as the normal's: 5.76e-4 and 6.33e-5 of the draws.
+ * (Over seeds 1-20 the KS statistic ranged 0.46-1.74, as the Kolmogorov
+ * distribution has it: one seed in a hundred exceeds 1.63 by chance.) */
+TEST(rng_gauss_distribution)
+{
+    rng_state r;
+    rng_init(&r, 1);
+    enum { M = 400000 };
+    static double v[M];
+    int tail = 0, far = 0;
+    for (int i = 0; i < M; i++) {
+        v[i] = rng_gauss(&r);
+        tail += fabs(v[i]) > 3.442619855899;
+        far += fabs(v[i]) > 4;
+    }
+    qsort(v, M, sizeof *v, cmp_double);
+    double d = 0;
+    for (int i = 0; i < M; i++) {
+        double cdf = 0.5 * erfc(-v[i] / sqrt(2.0)), lo = cdf - (double)i / M, hi = (double)(i + 1) / M - cdf;
+        d = fmax(d, fmax(lo, hi));
+    }
+    EXPECT(d * sqrt((double)M) < 1.63);
+    EXPECT_NEAR(tail, 5.76e-4 * M, 4 * sqrt(5.76e-4 * M)); /* 230 +- 61 */
+    EXPECT_NEAR(far, 6.33e-5 * M, 4 * sqrt(6.33e-5 * M));  /* 25 +- 20 */
 }
 
 TEST(rng_shuffle_permutes)
