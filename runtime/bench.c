@@ -148,13 +148,13 @@ static int bench_sgemm(const bench_options *o, double *gflops)
 
 /* Seconds of one forward + backward of projection p at batch B, by kernel. */
 static double time_kernel(const projection *p, const masked_dense *d, const real *w, const real *x,
-                          const real *dy, real *y, real *dx, real *dw, real *db, int B, int iters)
+                          const real *dy, real *y, real *dx, real *dw, real *db, real *work, int B, int iters)
 {
     csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
     double t0 = now_seconds();
     for (int k = 0; k < iters; k++) {
         if (d) masked_dense_forward(d, x, &m, w, db, y, B), masked_dense_backward(d, x, &m, dy, dx, dw, db, B);
-        else sparse_linear_forward(x, &m, w, db, y, B), sparse_linear_backward(x, &m, w, dy, dx, dw, db, B);
+        else sparse_linear_forward(x, &m, w, db, y, B, work), sparse_linear_backward(x, &m, w, dy, dx, dw, db, B, work);
     }
     return (now_seconds() - t0) / iters;
 }
@@ -163,20 +163,21 @@ static int bench_kernel(const bench_options *o, const projection *p, int B, doub
 {
     csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
     masked_dense d = {0};
-    size_t nx = (size_t)B * p->cols, ny = (size_t)B * p->rows;
-    real *buf = malloc((2 * nx + 2 * ny + 2 * (size_t)p->n + (size_t)p->rows) * sizeof *buf);
+    size_t nx = (size_t)B * p->cols, ny = (size_t)B * p->rows, nrand = 2 * nx + 2 * ny + 2 * (size_t)p->n + (size_t)p->rows;
+    real *buf = malloc((nrand + (size_t)CSR_WORK(p->rows, p->cols, B)) * sizeof *buf);
     if (!buf || masked_dense_init(&d, &m) != 0) {
         free(buf);
         masked_dense_free(&d);
         return err_set(CONNC_ERR_NOMEM, "out of memory");
     }
     real *x = buf, *dx = x + nx, *y = dx + nx, *dy = y + ny, *w = dy + ny, *dw = w + p->n, *db = dw + p->n;
+    real *work = buf + nrand;
     rng_state rng;
     rng_init(&rng, o->seed);
-    for (size_t i = 0; i < 2 * nx + 2 * ny + 2 * (size_t)p->n + (size_t)p->rows; i++) buf[i] = (real)rng_gauss(&rng);
+    for (size_t i = 0; i < nrand; i++) buf[i] = (real)rng_gauss(&rng);
     for (int rep = -1; rep < o->reps; rep++) { /* rep -1 warms up */
-        double c = time_kernel(p, NULL, w, x, dy, y, dx, dw, db, B, 20);
-        double g = time_kernel(p, &d, w, x, dy, y, dx, dw, db, B, 20);
+        double c = time_kernel(p, NULL, w, x, dy, y, dx, dw, db, work, B, 20);
+        double g = time_kernel(p, &d, w, x, dy, y, dx, dw, db, work, B, 20);
         if (rep >= 0) csr[rep] = c * 1e6, dense[rep] = g * 1e6;
     }
     masked_dense_free(&d);

@@ -12,19 +12,19 @@
 
 /* y = W x + bias: a masked W through the kernel its description picked (CSR
  * or dense GEMM over the same CSR values), an unmasked one densely. */
-static void project(const real *x, const csr_mask *m, const masked_dense *d, int masked, const real *w,
-                    const real *b, real *y, int B, int in, int out)
+static void project(const bio_state *L, const real *x, const csr_mask *m, const masked_dense *d, int masked,
+                    const real *w, const real *b, real *y, int B, int in, int out)
 {
     if (masked && d->wd) masked_dense_forward(d, x, m, w, b, y, B);
-    else if (masked) sparse_linear_forward(x, m, w, b, y, B);
+    else if (masked) sparse_linear_forward(x, m, w, b, y, B, L->csr_work);
     else linear_forward(x, w, b, y, B, in, out);
 }
 
-static void project_backward(const real *x, const csr_mask *m, const masked_dense *d, int masked, const real *w,
-                             const real *dy, real *dx, real *dw, real *db, int B, int in, int out)
+static void project_backward(const bio_state *L, const real *x, const csr_mask *m, const masked_dense *d, int masked,
+                             const real *w, const real *dy, real *dx, real *dw, real *db, int B, int in, int out)
 {
     if (masked && d->wd) masked_dense_backward(d, x, m, dy, dx, dw, db, B);
-    else if (masked) sparse_linear_backward(x, m, w, dy, dx, dw, db, B);
+    else if (masked) sparse_linear_backward(x, m, w, dy, dx, dw, db, B, L->csr_work);
     else linear_backward(x, w, dy, dx, dw, db, NULL, B, in, out);
 }
 
@@ -33,14 +33,14 @@ void bio_forward(const bio_state *L, const real *p, const real *x, real *y, int 
 {
     long n = (long)B * L->size;
     if (L->in) {
-        project(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, p + L->b_inter, L->h_inter, B, L->in, L->size);
+        project(L, x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, p + L->b_inter, L->h_inter, B, L->in, L->size);
         split_units(L->h_inter, B, L->size, 1, L->split_inter);
         relu_forward(L->h_inter, L->h_inter, n);
     } else {
         memcpy(L->h_inter, x, (size_t)n * sizeof *x);
     }
     if (L->intra) {
-        project(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, p + L->b_intra, L->h_comb, B, L->size, L->size);
+        project(L, L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, p + L->b_intra, L->h_comb, B, L->size, L->size);
         split_units(L->h_comb, B, L->size, 1, L->split_intra); /* the intra projection's own output */
         for (long i = 0; i < n; i++) L->h_comb[i] += L->h_inter[i];
     } else {
@@ -80,7 +80,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
     memcpy(dinter, dcomb, (size_t)n * sizeof *dinter);
     if (L->intra) { /* h_comb = h_inter + intra(h_inter): both paths reach h_inter */
         split_units(dcomb, B, L->size, 1, L->split_intra); /* dinter has its copy: only the intra path is split */
-        project_backward(L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, dcomb, dh, g + L->w_intra,
+        project_backward(L, L->h_inter, &L->intra_mask, &L->intra_dense, L->masked_intra, p + L->w_intra, dcomb, dh, g + L->w_intra,
                          g + L->b_intra, B, L->size, L->size);
         for (long i = 0; i < n; i++) dinter[i] += dh[i];
     }
@@ -90,7 +90,7 @@ void bio_backward(const bio_state *L, const real *p, real *g, const real *x, con
     }
     relu_backward(L->h_inter, dinter, dinter, n);
     split_units(dinter, B, L->size, 1, L->split_inter);
-    project_backward(x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, dinter, dx, g + L->w_inter, g + L->b_inter,
+    project_backward(L, x, &L->inter_mask, &L->inter_dense, L->masked_inter, p + L->w_inter, dinter, dx, g + L->w_inter, g + L->b_inter,
                      B, L->in, L->size);
 }
 

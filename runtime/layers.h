@@ -75,9 +75,12 @@ typedef struct {
     const int64_t *indptr;      /* rows + 1 */
     const int32_t *indices;     /* nnz */
 } csr_mask;
-void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B);
+/* work: scratch of at least CSR_WORK(rows, cols, B) reals (transposed copies). */
+#define CSR_WORK(rows, cols, B) ((2L * (cols) + (rows)) * (B))
+void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B,
+                           real *work);
 void sparse_linear_backward(const real *x, const csr_mask *m, const real *w, const real *dy, real *dx,
-                            real *dw, real *db, int B);
+                            real *dw, real *db, int B, real *work);
 
 /* ---- masked_dense.c: the same CSR values through dense GEMM ---- */
 typedef struct {

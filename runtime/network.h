@@ -43,6 +43,7 @@ typedef struct {
     long w_inter, b_inter, w_intra, b_intra, alpha, ln_g, ln_b;
     /* saved activations, [B, size] each */
     real *a, *h_inter, *h_comb, *h, *mean, *rstd, *tmp;
+    real *csr_work;             /* the CSR kernel's scratch (layers.h CSR_WORK), when a projection uses it */
     real *f_avg;                /* Hebbian homeostasis: EMA of normalised activity (owned, in checkpoints) */
     int split_inter, split_intra; /* weight splitting: block size Gamma of each projection (0: off) */
 } bio_state;

@@ -368,6 +368,11 @@ static void carve_bio(network *net, bio_state *b, size_t *cur)
     b->mean = take(net, cur, net->max_batch);
     b->rstd = take(net, cur, net->max_batch);
     b->f_avg = take(net, cur, b->size);
+    long work = 0;
+    if (b->in && b->masked_inter && !b->inter_dense.wd) work = CSR_WORK(b->size, b->in, net->max_batch);
+    if (b->intra && b->masked_intra && !b->intra_dense.wd && CSR_WORK(b->size, b->size, net->max_batch) > work)
+        work = CSR_WORK(b->size, b->size, net->max_batch);
+    b->csr_work = work ? take(net, cur, work) : NULL;
 }
 
 static void carve(network *net, size_t *cur)

@@ -2,39 +2,79 @@
  * as values on the mask's CSR pattern (BIONIC.md §2: "storing only the
  * unmasked entries (CSR) is the natural representation").  Rows are
  * postsynaptic (outputs), columns presynaptic (inputs).  The backward pass
- * forms dW only at mask positions and dX through the transpose. */
+ * forms dW only at mask positions and dX through the transpose.
+ *
+ * Activations arrive batch-major ([B, n]); the kernels work on transposed
+ * copies ([n, B]) so that every mask entry touches B contiguous values: the
+ * inner loops run over the batch and vectorise, where batch-major order
+ * would gather one value per image from a random column. */
 #include "layers.h"
 
 #include <string.h>
 
-void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B)
+/* t[c * rows + r] = a[r * cols + c] */
+static void transpose(const real *a, real *t, int rows, int cols)
 {
-    for (int n = 0; n < B; n++) {
-        const real *xn = x + (long)n * m->cols;
-        real *yn = y + (long)n * m->rows;
-        for (int r = 0; r < m->rows; r++) {
-            real s = b ? b[r] : 0;
-            for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) s += w[e] * xn[m->indices[e]];
-            yn[r] = s;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) t[(long)c * rows + r] = a[(long)r * cols + c];
+}
+
+/* sum of a[i] * b[i] in eight independent lanes (vectorised without
+ * reassociating anything the C standard fixes), then the lanes in order. */
+static real dot_lanes(const real *a, const real *b, int n)
+{
+    real lane[8] = {0}, s = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) lane[l] += a[i + l] * b[i + l];
+    for (int l = 0; l < 8; l++) s += lane[l];
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+/* Each output sums bias, then its row's entries in CSR order, as a plain
+ * row-by-row product would. */
+void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B, real *work)
+{
+    real *xt = work, *yt = work + (long)m->cols * B;
+    transpose(x, xt, B, m->cols);
+    for (int r = 0; r < m->rows; r++) {
+        real *acc = yt + (long)r * B;
+        for (int n = 0; n < B; n++) acc[n] = b ? b[r] : 0;
+        for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) {
+            const real *xc = xt + (long)m->indices[e] * B, we = w[e];
+            for (int n = 0; n < B; n++) acc[n] += we * xc[n];
         }
     }
+    transpose(yt, y, m->rows, B);
+}
+
+static int all_zero(const real *g, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (g[i] != 0) return 0;
+    return 1;
 }
 
 void sparse_linear_backward(const real *x, const csr_mask *m, const real *w, const real *dy, real *dx,
-                            real *dw, real *db, int B)
+                            real *dw, real *db, int B, real *work)
 {
-    if (dx) memset(dx, 0, (size_t)B * m->cols * sizeof *dx);
-    for (int n = 0; n < B; n++) {
-        const real *xn = x + (long)n * m->cols, *gn = dy + (long)n * m->rows;
-        real *dxn = dx ? dx + (long)n * m->cols : NULL;
-        for (int r = 0; r < m->rows; r++) {
-            real g = gn[r];
-            if (db) db[r] += g;
-            if (g == 0) continue; /* ReLU zeroes many rows: skip them */
-            for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) {
-                dw[e] += g * xn[m->indices[e]];
-                if (dxn) dxn[m->indices[e]] += g * w[e];
-            }
+    real *xt = work, *gt = xt + (long)m->cols * B, *dxt = gt + (long)m->rows * B;
+    transpose(x, xt, B, m->cols);
+    transpose(dy, gt, B, m->rows);
+    if (dx) memset(dxt, 0, (size_t)m->cols * B * sizeof *dxt);
+    for (int r = 0; r < m->rows; r++) {
+        const real *g = gt + (long)r * B;
+        if (db)
+            for (int n = 0; n < B; n++) db[r] += g[n];
+        if (all_zero(g, B)) continue; /* a unit the ReLU shut for the whole batch */
+        for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) {
+            long c = m->indices[e];
+            dw[e] += dot_lanes(g, xt + c * B, B);
+            if (!dx) continue;
+            real *d = dxt + c * B, we = w[e];
+            for (int n = 0; n < B; n++) d[n] += g[n] * we;
         }
     }
+    if (dx) transpose(dxt, dx, m->cols, B);
 }

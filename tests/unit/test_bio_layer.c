@@ -30,9 +30,10 @@ static const real PARAM[NPARAM] = {2, 1, -0.25f, 0.5f,      /* W values, row by 
                                    0.5f,                    /* a */
                                    1, 2, -1, 0, 0.5f, 1};   /* LayerNorm g, beta */
 
-/* Buffers of a batch of two: h_inter, h_comb, h, tmp [2*3] each, mean, rstd [2]. */
+/* Buffers of a batch of two: h_inter, h_comb, h, tmp [2*3] each, mean, rstd
+ * [2], and the CSR kernel's scratch for the larger (3 x 3) projection. */
 typedef struct {
-    real inhib_norm[3], h_inter[6], h_comb[6], h[6], tmp[6], mean[2], rstd[2];
+    real inhib_norm[3], h_inter[6], h_comb[6], h[6], tmp[6], mean[2], rstd[2], csr_work[CSR_WORK(3, 3, 2)];
 } bufs;
 
 static void build(bio_state *L, bufs *b, int layer_norm)
@@ -62,6 +63,7 @@ static void build(bio_state *L, bufs *b, int layer_norm)
     L->tmp = b->tmp;
     L->mean = b->mean;
     L->rstd = b->rstd;
+    L->csr_work = b->csr_work;
 }
 
 static void expect_row(const real *got, double a, double b, double c)

@@ -228,9 +228,9 @@ TEST(kernel_sparse_linear_by_hand)
     static const int64_t indptr[3] = {0, 2, 4};
     static const int32_t indices[4] = {0, 2, 2, 1};
     csr_mask m = {2, 3, 4, indptr, indices};
-    real x[6] = {1, 2, 3, -1, 0, 2}, w[4] = {1, -1, 1, 2}, b[2] = {0.5f, -1}, y[4];
+    real x[6] = {1, 2, 3, -1, 0, 2}, w[4] = {1, -1, 1, 2}, b[2] = {0.5f, -1}, y[4], work[CSR_WORK(2, 3, 2)];
     static const double want[4] = {-1.5, 6, -2.5, 1};
-    sparse_linear_forward(x, &m, w, b, y, 2);
+    sparse_linear_forward(x, &m, w, b, y, 2, work);
     expect_all(y, want, 4, "sparse_linear");
 }
 
