@@ -17,12 +17,20 @@ trap 'rm -rf "$OUT"' EXIT
 "$CONNC" -q emit "$OUT/c.cir" -o "$OUT/c.cnet"
 "$CONNC" bench "$OUT/c.cnet" --json --threads "$THREADS" --reps "$REPS" >"$OUT/connc.json"
 
+# The reference as a competent user runs it (../shared/spec/MACHINE.md):
+# glibc keeps freed tensors instead of returning them to the kernel, and
+# OpenBLAS stays single-threaded under torch's own threads.  Both programs
+# use the same OpenBLAS kernels (the environment's OPENBLAS_CORETYPE, if set).
+ref() { # ref OUTFILE [--sparse]
+    out=$1
+    shift
+    env MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=4294967296 OPENBLAS_NUM_THREADS=1 \
+        "$PY" bench/torch_reference.py "$OUT/npz" --threads "$THREADS" --reps "$REPS" "$@" >"$out"
+}
 # the reference twice: masked weights stored dense and multiplied by the mask
 # (the usual PyTorch way), and stored as their nnz entries (--sparse)
 torch=""
-if "$CONNC" -q export "$OUT/c.cir" --format npz -o "$OUT/npz" &&
-    "$PY" bench/torch_reference.py "$OUT/npz" --threads "$THREADS" --reps "$REPS" >"$OUT/dense.txt" &&
-    "$PY" bench/torch_reference.py "$OUT/npz" --threads "$THREADS" --reps "$REPS" --sparse >"$OUT/sparse.txt"; then
+if "$CONNC" -q export "$OUT/c.cir" --format npz -o "$OUT/npz" && ref "$OUT/dense.txt" && ref "$OUT/sparse.txt" --sparse; then
     torch="$OUT"
 else
     echo "bench/throughput.sh: no PyTorch column (install it with: apt-get install python3-torch)"
@@ -44,7 +52,7 @@ def row(what, s, unit, note=""):
 th = c["threads"]
 bound = c["sgemm_bound_train_img_s"]
 tr, inf = c["train_img_per_s"], c["infer_img_per_s"]
-row("connc training throughput, BioNIC column, batch 32, augmentation on, %d threads" % th, tr, "img/s",
+row("connc training throughput, BioNIC column, batch 32, augmentation on, %d threads, OpenBLAS core %s" % (th, c["blas_core"]), tr, "img/s",
     " (sgemm-bound limit %.0f img/s: %.2fx slower than the limit)" % (bound, bound / tr["median"]))
 row("connc inference throughput, batch %d, %d threads" % (c["infer_batch"], th), inf, "img/s")
 row("OpenBLAS sgemm, %d threads (the limit above: %.2f MFLOP per training image)" % (th, c["train_flops_per_image"] / 1e6),
@@ -59,7 +67,7 @@ for variant, note in (("dense", "masked weights dense x mask"), ("sparse", "mask
         break
     t = reference("%s/%s.txt" % (torch_path, variant))
     for key, label, mine in (("train_img_per_s", "training", tr), ("infer_img_per_s", "inference", inf)):
-        row("PyTorch reference %s throughput, identical model (%s), %d threads" % (label, note, th), t[key], "img/s",
-            " (connc is %.1fx faster)" % (mine["median"] / t[key]["median"]))
+        row("PyTorch reference %s throughput, identical model (%s), %d threads, tuned (MACHINE.md)" % (label, note, th),
+            t[key], "img/s", " (connc is %.1fx faster)" % (mine["median"] / t[key]["median"]))
 PY
 tail -n 7 docs/BENCHMARKS.md

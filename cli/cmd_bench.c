@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "cli.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 
 static void bench_help(void)
@@ -77,11 +78,12 @@ static void print_result(const bench_options *o, const bench_result *r, int json
     if (json) {
         printf("{\n  \"threads\": %d, \"reps\": %d, \"batch\": %d, \"infer_batch\": %d, \"parameters\": %ld,\n"
                "  \"forward_flops_per_image\": %.0f, \"train_flops_per_image\": %.0f,\n"
-               "  \"sgemm_bound_train_img_s\": %.6g,\n",
-               o->threads, o->reps, r->batch, o->infer_batch, r->params, r->forward_flops, r->train_flops, bound);
+               "  \"sgemm_bound_train_img_s\": %.6g, \"blas_core\": \"%s\",\n",
+               o->threads, o->reps, r->batch, o->infer_batch, r->params, r->forward_flops, r->train_flops, bound,
+               openblas_get_corename());
     } else {
-        printf("%s: %ld parameters, %d thread%s, %d repetitions\n", o->net_path, r->params, o->threads,
-               o->threads == 1 ? "" : "s", o->reps);
+        printf("%s: %ld parameters, %d thread%s, %d repetitions, OpenBLAS core %s\n", o->net_path, r->params,
+               o->threads, o->threads == 1 ? "" : "s", o->reps, openblas_get_corename());
         printf("%-22s %10.3f MFLOP forward, %.3f MFLOP forward + backward\n", "per image", r->forward_flops / 1e6,
                r->train_flops / 1e6);
     }
