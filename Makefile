@@ -78,7 +78,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 # Gradient checks: the runtime's kernels again, in double precision
 # (-DCONNC_REAL_DOUBLE), against central differences (tests/gradcheck).
 F64_KERNELS  = activation attention bcm bio_layer bio_neuron bio_neuron_op conv2d diversity hebbian layer_norm linear loss masked_dense mechanisms \
-               network_load network_run optimizer pool projections sparse_linear
+               network_load network_run optimizer pool projections sparse_linear workers
 F64_SRC      = $(F64_KERNELS:%=runtime/%.c) $(wildcard tests/gradcheck/*.c) tests/unit/harness.c
 F64_OBJ      = $(F64_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o)
 F64_BIN      = $(BUILD)/gradcheck_tests

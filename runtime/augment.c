@@ -244,13 +244,6 @@ void augment_apply(const uint8_t *in, const augment_draw *d, float *out)
     for (int i = 0; i < N * N; i++) out[i] *= GREY_SCALE;
 }
 
-void augment_image(rng_state *r, const augment_params *p, const uint8_t *in, float *out)
-{
-    augment_draw d;
-    augment_sample(r, p, &d);
-    augment_apply(in, &d, out);
-}
-
 void augment_plain(const uint8_t *in, float *out)
 {
     for (int i = 0; i < N * N; i++) out[i] = (float)in[i] * GREY_SCALE;

@@ -60,8 +60,6 @@ void augment_identity(augment_draw *d);
 void augment_sample(rng_state *r, const augment_params *p, augment_draw *d);
 /* in: FER_PIXELS grey levels; out: FER_PIXELS floats in [0, 1]. */
 void augment_apply(const uint8_t *in, const augment_draw *d, float *out);
-/* augment_sample then augment_apply. */
-void augment_image(rng_state *r, const augment_params *p, const uint8_t *in, float *out);
 /* The evaluation path: grey / 255, bit-identical to augment_apply of the identity draw. */
 void augment_plain(const uint8_t *in, float *out);
 

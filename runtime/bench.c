@@ -116,6 +116,10 @@ static int bench_infer(const bench_options *o, double *rate)
     rng_state rng;
     rng_init(&rng, o->seed);
     TRY(network_load(o->net_path, o->infer_batch, NULL, &net));
+    if (network_set_threads(&net, o->threads) < 0) {
+        network_free(&net);
+        return err_set(CONNC_ERR_NOMEM, "out of memory for %d threads", o->threads);
+    }
     network_init_params(&net, &rng);
     for (long i = 0; i < (long)o->infer_batch * net.in_c * net.in_h * net.in_w; i++) net.input[i] = (real)rng_gauss(&rng);
     for (int rep = -1; rep < o->reps; rep++) {
@@ -153,8 +157,14 @@ static double time_kernel(const projection *p, const masked_dense *d, const real
     csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
     double t0 = now_seconds();
     for (int k = 0; k < iters; k++) {
-        if (d) masked_dense_forward(d, x, &m, w, db, y, B), masked_dense_backward(d, x, &m, dy, dx, dw, db, B);
-        else sparse_linear_forward(x, &m, w, db, y, B, work), sparse_linear_backward(x, &m, w, dy, dx, dw, db, B, work);
+        if (d) {
+            masked_dense_load(d, &m, w);
+            masked_dense_forward(d, x, &m, db, y, B);
+            masked_dense_backward(d, x, &m, dy, dx, dw, db, B, work);
+        } else {
+            sparse_linear_forward(x, &m, w, db, y, B, work);
+            sparse_linear_backward(x, &m, w, dy, dx, dw, db, B, work);
+        }
     }
     return (now_seconds() - t0) / iters;
 }
@@ -164,7 +174,8 @@ static int bench_kernel(const bench_options *o, const projection *p, int B, doub
     csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
     masked_dense d = {0};
     size_t nx = (size_t)B * p->cols, ny = (size_t)B * p->rows, nrand = 2 * nx + 2 * ny + 2 * (size_t)p->n + (size_t)p->rows;
-    real *buf = malloc((nrand + (size_t)CSR_WORK(p->rows, p->cols, B)) * sizeof *buf);
+    size_t work_n = (size_t)CSR_WORK(p->rows, p->cols, B), dense_n = (size_t)p->rows * (size_t)p->cols;
+    real *buf = malloc((nrand + (work_n > dense_n ? work_n : dense_n)) * sizeof *buf);
     if (!buf || masked_dense_init(&d, &m) != 0) {
         free(buf);
         masked_dense_free(&d);
@@ -216,12 +227,14 @@ int bench_run(const bench_options *o, bench_result *r)
     if (!v) return err_set(CONNC_ERR_NOMEM, "out of memory");
     memset(r, 0, sizeof *r);
     int rc;
-    CHECK(bench_train(o, r, v)); /* sets the OpenBLAS thread count for all three */
+    CHECK(bench_train(o, r, v)); /* training and inference set their own threads (network_set_threads) */
     r->train_img_s = summarise(v, o->reps);
     CHECK(bench_infer(o, v));
     r->infer_img_s = summarise(v, o->reps);
+    openblas_set_num_threads(o->threads); /* the machine's sgemm rate, every thread on one product */
     CHECK(bench_sgemm(o, v));
     r->sgemm_gflops = summarise(v, o->reps);
+    openblas_set_num_threads(1); /* as each thread of a split batch runs the kernels */
     CHECK(bench_kernels(o, r, v, v + o->reps));
 fail:
     free(v);

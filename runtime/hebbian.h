@@ -11,7 +11,8 @@
 
 /* scratch: B * (pre + post) reals. */
 void hebbian_update(const network *net, const bio_state *pre, bio_state *post, int B, real *scratch);
-/* Applies hebbian_update to every consecutive pair of bio layers. */
+/* Applies hebbian_update to every consecutive pair of bio layers, the rows
+ * of each shared among the network's threads. */
 void hebbian_step(network *net, int B);
 
 #endif

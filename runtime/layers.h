@@ -75,6 +75,20 @@ typedef struct {
     const int64_t *indptr;      /* rows + 1 */
     const int32_t *indices;     /* nnz */
 } csr_mask;
+/* sum of a[i] * b[i] in eight independent lanes (vectorised without
+ * reassociating anything the C standard fixes), then the lanes in order:
+ * the batch reductions of the CSR kernel's dW and the Hebbian update. */
+static inline real dot_lanes(const real *a, const real *b, int n)
+{
+    real lane[8] = {0}, s = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) lane[l] += a[i + l] * b[i + l];
+    for (int l = 0; l < 8; l++) s += lane[l];
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
 /* work: scratch of at least CSR_WORK(rows, cols, B) reals (transposed copies). */
 #define CSR_WORK(rows, cols, B) ((2L * (cols) + (rows)) * (B))
 void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B,
@@ -84,14 +98,17 @@ void sparse_linear_backward(const real *x, const csr_mask *m, const real *w, con
 
 /* ---- masked_dense.c: the same CSR values through dense GEMM ---- */
 typedef struct {
-    real *wd, *gd;              /* W and dW as dense [rows, cols] (owned); NULL: the CSR kernel */
+    real *wd;                   /* W as dense [rows, cols] (owned); NULL: the CSR kernel */
 } masked_dense;
 int masked_dense_init(masked_dense *d, const csr_mask *m); /* 0, or -1 out of memory */
 void masked_dense_free(masked_dense *d);
-void masked_dense_forward(const masked_dense *d, const real *x, const csr_mask *m, const real *w, const real *b,
-                          real *y, int B);
+/* Scatters the CSR values w into d->wd: once per forward pass, before the
+ * batch is split over threads (forward and backward then only read it). */
+void masked_dense_load(const masked_dense *d, const csr_mask *m, const real *w);
+void masked_dense_forward(const masked_dense *d, const real *x, const csr_mask *m, const real *b, real *y, int B);
+/* gd: scratch of rows * cols reals (the dense dW before its gather). */
 void masked_dense_backward(const masked_dense *d, const real *x, const csr_mask *m, const real *dy, real *dx,
-                           real *dw, real *db, int B);
+                           real *dw, real *db, int B, real *gd);
 
 /* ---- loss.c: softmax cross entropy with class weights and label smoothing,
  * PyTorch CrossEntropyLoss(weight, label_smoothing) with mean reduction ---- */

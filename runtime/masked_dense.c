@@ -15,37 +15,35 @@ int masked_dense_init(masked_dense *d, const csr_mask *m)
 {
     size_t n = (size_t)m->rows * (size_t)m->cols;
     d->wd = calloc(n ? n : 1, sizeof *d->wd); /* zero off the mask, for good */
-    d->gd = malloc((n ? n : 1) * sizeof *d->gd);
-    if (d->wd && d->gd) return 0;
-    masked_dense_free(d);
-    return -1;
+    return d->wd ? 0 : -1;
 }
 
 void masked_dense_free(masked_dense *d)
 {
     free(d->wd);
-    free(d->gd);
-    d->wd = d->gd = NULL;
+    d->wd = NULL;
 }
 
-void masked_dense_forward(const masked_dense *d, const real *x, const csr_mask *m, const real *w, const real *b,
-                          real *y, int B)
+void masked_dense_load(const masked_dense *d, const csr_mask *m, const real *w)
 {
     for (int r = 0; r < m->rows; r++)
         for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) d->wd[(long)r * m->cols + m->indices[e]] = w[e];
+}
+
+void masked_dense_forward(const masked_dense *d, const real *x, const csr_mask *m, const real *b, real *y, int B)
+{
     linear_forward(x, d->wd, b, y, B, m->cols, m->rows);
 }
 
-/* The forward's scatter left d->wd equal to the current weights. */
 void masked_dense_backward(const masked_dense *d, const real *x, const csr_mask *m, const real *dy, real *dx,
-                           real *dw, real *db, int B)
+                           real *dw, real *db, int B, real *gd)
 {
     int rows = m->rows, cols = m->cols;
     if (db)
         for (int n = 0; n < B; n++)
             for (int r = 0; r < rows; r++) db[r] += dy[(long)n * rows + r];
-    gemm(1, 0, rows, cols, B, 1, dy, rows, x, cols, 0, d->gd, cols); /* dW = dY^T X, dense */
+    gemm(1, 0, rows, cols, B, 1, dy, rows, x, cols, 0, gd, cols); /* dW = dY^T X, dense */
     for (int r = 0; r < rows; r++)
-        for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) dw[e] += d->gd[(long)r * cols + m->indices[e]];
+        for (int64_t e = m->indptr[r]; e < m->indptr[r + 1]; e++) dw[e] += gd[(long)r * cols + m->indices[e]];
     if (dx) gemm(0, 0, B, cols, rows, 1, dy, rows, d->wd, cols, 0, dx, cols); /* dX = dY W */
 }

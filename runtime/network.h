@@ -13,6 +13,7 @@
 #include "bcm.h"
 #include "bio_neuron.h"
 #include "layers.h"
+#include "workers.h"
 #include "xoshiro.h"
 
 #define NET_MAX_OPS 64
@@ -43,7 +44,7 @@ typedef struct {
     long w_inter, b_inter, w_intra, b_intra, alpha, ln_g, ln_b;
     /* saved activations, [B, size] each */
     real *a, *h_inter, *h_comb, *h, *mean, *rstd, *tmp;
-    real *csr_work;             /* the CSR kernel's scratch (layers.h CSR_WORK), when a projection uses it */
+    real *noise_buf;            /* [B, size] synaptic noise of a training step, drawn before the forward */
     real *f_avg;                /* Hebbian homeostasis: EMA of normalised activity (owned, in checkpoints) */
     int split_inter, split_intra; /* weight splitting: block size Gamma of each projection (0: off) */
 } bio_state;
@@ -148,8 +149,13 @@ typedef struct {
     real *param, *grad, *adam_m, *adam_v;   /* P each */
     int max_batch;
     real *input, *dinput;       /* [B, in_c*in_h*in_w] */
-    real *scratch;              /* largest per-op scratch */
+    real *scratch;              /* largest per-op scratch (worker 0's) */
     long scratch_n;
+    /* The batch split over threads (network_set_threads): worker w > 0 has
+     * its own gradient buffer and scratch, P and scratch_n reals at
+     * wgrad + (w-1) * P and wscratch + (w-1) * scratch_n (owned). */
+    workers pool;
+    real *wgrad, *wscratch;
     void *arena;                /* all activation buffers (one allocation) */
     int nproj;
     projection proj[NET_MAX_PROJ];  /* every weighted projection, in op order */
@@ -166,6 +172,19 @@ void network_free(network *net);
 void network_list_projections(network *net);
 /* PyTorch default initialisation from rng (BIONIC.md §2, "Initialisation"). */
 void network_init_params(network *net, rng_state *rng);
+
+/* Uses `threads` threads (1 <= threads <= WORKERS_MAX, the caller one of
+ * them): every batch is split into that many parts, each run through all ops
+ * by its own thread with its own gradient buffer and scratch, and OpenBLAS
+ * runs single-threaded inside each; the gradients are summed after the
+ * backward pass.  Descriptions whose mechanisms need the whole batch inside
+ * an op (BCM's observation, the BioLogicalNeuron op) run on one thread and
+ * give OpenBLAS the threads instead.  Returns the parts a batch is split
+ * into, or -1 out of memory (one part is used then).  Results depend on the
+ * number of parts only through the order of floating-point sums. */
+int network_set_threads(network *net, int threads);
+/* Worker w's scratch (scratch_n reals); worker 0's is net->scratch. */
+real *network_scratch(const network *net, int w);
 
 /* Forward of a batch in net->input; returns the logits [B, classes].
  * training turns synaptic noise on (drawn from rng). */

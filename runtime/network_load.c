@@ -368,16 +368,28 @@ static void carve_bio(network *net, bio_state *b, size_t *cur)
     b->mean = take(net, cur, net->max_batch);
     b->rstd = take(net, cur, net->max_batch);
     b->f_avg = take(net, cur, b->size);
-    long work = 0;
-    if (b->in && b->masked_inter && !b->inter_dense.wd) work = CSR_WORK(b->size, b->in, net->max_batch);
-    if (b->intra && b->masked_intra && !b->intra_dense.wd && CSR_WORK(b->size, b->size, net->max_batch) > work)
-        work = CSR_WORK(b->size, b->size, net->max_batch);
-    b->csr_work = work ? take(net, cur, work) : NULL;
+    b->noise_buf = b->noise ? take(net, cur, n) : NULL;
+}
+
+/* A masked projection's kernel scratch (bio_layer.h). */
+static long kernel_work(const masked_dense *d, int rows, int cols, long B)
+{
+    return d->wd ? (long)rows * cols : CSR_WORK(rows, cols, B);
+}
+
+/* bio_forward / bio_backward's scratch (bio_layer.h): three [B, size]
+ * gradients, then the larger of its masked projections' kernel work. */
+static long bio_scratch(const bio_state *b, long B)
+{
+    long work = 0, intra = 0;
+    if (b->in && b->masked_inter) work = kernel_work(&b->inter_dense, b->size, b->in, B);
+    if (b->intra && b->masked_intra) intra = kernel_work(&b->intra_dense, b->size, b->size, B);
+    return 3 * B * b->size + (intra > work ? intra : work);
 }
 
 static void carve(network *net, size_t *cur)
 {
-    long B = net->max_batch;
+    long B = net->max_batch, pre_size = 0;
     net->input = take(net, cur, B * net->in_c * net->in_h * net->in_w);
     net->dinput = take(net, cur, B * net->in_c * net->in_h * net->in_w);
     for (int i = 0; i < net->nops; i++) {
@@ -422,7 +434,9 @@ static void carve(network *net, size_t *cur)
         }
         if (op->kind == OP_BIO_LAYER) {
             carve_bio(net, op->bio, cur);
-            if (3 * B * op->bio->size > net->scratch_n) net->scratch_n = 3 * B * op->bio->size;
+            if (bio_scratch(op->bio, B) > net->scratch_n) net->scratch_n = bio_scratch(op->bio, B);
+            if (B * (pre_size + op->bio->size) > net->scratch_n) net->scratch_n = B * (pre_size + op->bio->size); /* hebbian.h */
+            pre_size = op->bio->size;
         }
     }
     net->scratch = take(net, cur, net->scratch_n);
@@ -533,6 +547,7 @@ void network_free(network *net)
         bln_free(net->ops[i].bln);
     }
     mech_free(net);
+    network_set_threads(net, 1);
     free(net->arena);
     free(net->param);
     free(net->meta);

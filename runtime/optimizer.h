@@ -17,6 +17,15 @@ typedef struct {
  * parameter's step: the BCM per-weight learning rates (BIO_LAYERS.md §3). */
 void adam_step(adam_state *s, real *p, real *g, real *m, real *v, const real *scale, long n);
 
+/* adam_step in two parts, so that threads can share one step: adam_begin
+ * counts the step and fixes its scalars; adam_update applies them to any
+ * range of parameters (the same arithmetic, element by element). */
+typedef struct {
+    real b1, b2, c1, c2, wd, step, sbc2, eps;
+} adam_coeffs;
+adam_coeffs adam_begin(adam_state *s);
+void adam_update(const adam_coeffs *c, real *p, real *g, real *m, real *v, const real *scale, long n);
+
 typedef struct {
     double factor, min_lr, threshold;   /* threshold: relative, mode 'min' */
     int patience;

@@ -19,19 +19,6 @@ static void transpose(const real *a, real *t, int rows, int cols)
         for (int c = 0; c < cols; c++) t[(long)c * rows + r] = a[(long)r * cols + c];
 }
 
-/* sum of a[i] * b[i] in eight independent lanes (vectorised without
- * reassociating anything the C standard fixes), then the lanes in order. */
-static real dot_lanes(const real *a, const real *b, int n)
-{
-    real lane[8] = {0}, s = 0;
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int l = 0; l < 8; l++) lane[l] += a[i + l] * b[i + l];
-    for (int l = 0; l < 8; l++) s += lane[l];
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 /* Each output sums bias, then its row's entries in CSR order, as a plain
  * row-by-row product would. */
 void sparse_linear_forward(const real *x, const csr_mask *m, const real *w, const real *b, real *y, int B, real *work)

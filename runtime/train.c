@@ -75,17 +75,53 @@ static augment_params augmentation(const net_hyper *hp)
 }
 
 /* Fills net->input with B standardised images (augmented when asked). */
+typedef struct {
+    trainer *t;
+    const uint32_t *idx;
+    int B, augment;
+} batch_fill;
+
+/* Worker w's part of the batch: the images from their drawn choices, then
+ * standardised into the network's input. */
+static void fill_slice(void *ctx, int w, int n)
+{
+    const batch_fill *j = ctx;
+    trainer *t = j->t;
+    float *px = t->pixels + (size_t)w * FER_PIXELS;
+    for (int b = (int)((long)j->B * w / n); b < (int)((long)j->B * (w + 1) / n); b++) {
+        const uint8_t *src = t->data.pixels + (size_t)j->idx[b] * FER_PIXELS;
+        if (j->augment) augment_apply(src, &t->draws[b], px);
+        else augment_plain(src, px);
+        real *dst = t->net.input + (size_t)b * FER_PIXELS;
+        for (int p = 0; p < FER_PIXELS; p++) dst[p] = (px[p] - t->mean) / t->std;
+    }
+}
+
+/* The random choices are drawn in image order from the one training stream
+ * (the same numbers for any thread count), the images made in parallel. */
 static void fill_batch(trainer *t, const uint32_t *idx, int B, int augment, uint8_t *labels)
 {
     const augment_params ap = augmentation(&t->net.hp);
     for (int b = 0; b < B; b++) {
-        const uint8_t *src = t->data.pixels + (size_t)idx[b] * FER_PIXELS;
-        if (augment) augment_image(&t->st.rng, &ap, src, t->pixels);
-        else augment_plain(src, t->pixels);
-        real *dst = t->net.input + (size_t)b * FER_PIXELS;
-        for (int p = 0; p < FER_PIXELS; p++) dst[p] = (t->pixels[p] - t->mean) / t->std;
+        if (augment) augment_sample(&t->st.rng, &ap, &t->draws[b]);
         labels[b] = t->data.label[idx[b]];
     }
+    batch_fill j = {t, idx, B, augment};
+    workers_run(&t->net.pool, fill_slice, &j);
+}
+
+typedef struct {
+    network *net;
+    adam_coeffs c;
+} adam_job;
+
+static void adam_slice(void *ctx, int w, int n)
+{
+    const adam_job *j = ctx;
+    const network *net = j->net;
+    long lo = net->P * w / n, hi = net->P * (w + 1) / n;
+    const real *scale = net->mech.lr_scale ? net->mech.lr_scale + lo : NULL;
+    adam_update(&j->c, net->param + lo, net->grad + lo, net->adam_m + lo, net->adam_v + lo, scale, hi - lo);
 }
 
 /* ------------------------------------------------------------ steps */
@@ -105,13 +141,14 @@ double trainer_step(trainer *t, const uint32_t *idx, int B, long *correct)
     network *net = &t->net;
     uint8_t labels[65536];
     fill_batch(t, idx, B, net->hp.augmentation_on, labels);
-    const real *logits = network_forward(net, B, 1, &t->st.rng); /* net->grad is zero: adam_step clears it */
+    const real *logits = network_forward(net, B, 1, &t->st.rng); /* net->grad is zero: adam_update clears it */
     double loss = cross_entropy(logits, labels, t->class_w, smoothing(t), network_dlogits(net), NULL, B, net->classes);
     for (int b = 0; b < B; b++) *correct += predicted(logits + (long)b * net->classes, net->classes) == labels[b];
     network_backward(net, B);
     mech_before_step(net, &t->st.rng);
     bln_step_scales(net, t->st.adam.lr);
-    adam_step(&t->st.adam, net->param, net->grad, net->adam_m, net->adam_v, net->mech.lr_scale, net->P);
+    adam_job aj = {net, adam_begin(&t->st.adam)};
+    workers_run(&net->pool, adam_slice, &aj);
     for (int i = 0; i < net->nops; i++)
         if (net->ops[i].bio) bio_clamp_alpha(net->ops[i].bio, net->param);
     if (net->hp.hebbian_on) hebbian_step(net, B);
@@ -216,8 +253,8 @@ static int copy_file(const char *from, const char *to)
 int trainer_setup(trainer *t, const train_options *o, const char *net_path)
 {
     t->opt = *o;
-    openblas_set_num_threads(o->threads > 0 ? o->threads : 1);
     TRY(network_load(net_path, EVAL_BATCH, o->ablate, &t->net));
+    if (network_set_threads(&t->net, o->threads) < 0) return err_set(CONNC_ERR_NOMEM, "out of memory for %d threads", o->threads);
     int bs = t->net.hp.batch_size;
     if (bs > EVAL_BATCH) return err_set(CONNC_ERR_USAGE, "batch_size %d: at most %d", bs, EVAL_BATCH);
     augment_params ap = augmentation(&t->net.hp);
@@ -226,10 +263,11 @@ int trainer_setup(trainer *t, const train_options *o, const char *net_path)
     if (!t->data.n) TRY(fer_load(o->data_path, o->cache_dir, &t->data));
     TRY(split_indices(t));
     TRY(data_statistics(t));
-    t->pixels = malloc(FER_PIXELS * sizeof *t->pixels);
+    t->pixels = malloc((size_t)WORKERS_MAX * FER_PIXELS * sizeof *t->pixels);
+    t->draws = malloc(EVAL_BATCH * sizeof *t->draws);
     t->epoch_order = malloc(t->count[FER_TRAINING] * sizeof *t->epoch_order);
     t->st.best_param = malloc((size_t)(t->net.P ? t->net.P : 1) * sizeof(real));
-    if (!t->pixels || !t->epoch_order || !t->st.best_param) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    if (!t->pixels || !t->draws || !t->epoch_order || !t->st.best_param) return err_set(CONNC_ERR_NOMEM, "out of memory");
     return CONNC_OK;
 }
 
@@ -261,6 +299,7 @@ void trainer_free(trainer *t)
 {
     for (int s = 0; s < FER_SPLITS; s++) free(t->order[s]);
     free(t->pixels);
+    free(t->draws);
     free(t->epoch_order);
     free(t->st.best_param);
     free(t->ckpt_path);

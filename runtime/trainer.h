@@ -2,6 +2,7 @@
 #ifndef CONNC_TRAINER_H
 #define CONNC_TRAINER_H
 
+#include "augment.h"
 #include "fer2013.h"
 #include "metrics.h"
 #include "network.h"
@@ -42,7 +43,8 @@ typedef struct {
     size_t count[FER_SPLITS];
     real mean, std;             /* training-set pixel statistics in [0,1] units */
     real class_w[FER_CLASSES];  /* w_c = N / (C n_c) over the training split */
-    float *pixels;              /* one augmented image (48x48) */
+    float *pixels;              /* one augmented image (48x48) per thread of the network */
+    augment_draw *draws;        /* a batch's random choices, drawn before its images are made in parallel */
     train_state st;
     run_metrics metrics;        /* metrics.epochs is the history checkpoints carry */
 } trainer;

@@ -231,7 +231,7 @@ static const int64_t MASK_PTR[5] = {0, 2, 2, 6, 8};
 static const int32_t MASK_IDX[8] = {0, 3, 0, 1, 2, 4, 1, 4};
 
 typedef struct {
-    real x[3 * 5], w[20], wv[8], b[4], y[12], work[CSR_WORK(4, 5, 3)];
+    real x[3 * 5], w[20], wv[8], b[4], y[12], work[CSR_WORK(4, 5, 3) + 20]; /* the dense kernel's dW: 4 x 5 */
     int sparse;
     csr_mask m;
     masked_dense md;            /* set: the sparse case through dense GEMM */
@@ -240,7 +240,10 @@ typedef struct {
 static void lin_fwd(void *s)
 {
     lin_case *c = s;
-    if (c->sparse && c->md.wd) masked_dense_forward(&c->md, c->x, &c->m, c->wv, c->b, c->y, 3);
+    if (c->sparse && c->md.wd) {
+        masked_dense_load(&c->md, &c->m, c->wv);
+        masked_dense_forward(&c->md, c->x, &c->m, c->b, c->y, 3);
+    }
     else if (c->sparse) sparse_linear_forward(c->x, &c->m, c->wv, c->b, c->y, 3, c->work);
     else linear_forward(c->x, c->w, c->b, c->y, 3, 5, 4);
 }
@@ -363,7 +366,7 @@ TEST(grad_masked_dense_equals_csr)
     lin_fwd(&c);
     sparse_linear_forward(c.x, &c.m, c.wv, c.b, ys, 3, c.work);
     for (int i = 0; i < 12; i++) EXPECT_NEAR(c.y[i], ys[i], 1e-12);
-    masked_dense_backward(&c.md, c.x, &c.m, r, dx, dw, db, 3);
+    masked_dense_backward(&c.md, c.x, &c.m, r, dx, dw, db, 3, c.work);
     sparse_linear_backward(c.x, &c.m, c.wv, r, dxs, dws, dbs, 3, c.work);
     for (int i = 0; i < 15; i++) EXPECT_NEAR(dx[i], dxs[i], 1e-12);
     for (int i = 0; i < 8; i++) EXPECT_NEAR(dw[i], dws[i], 1e-12);

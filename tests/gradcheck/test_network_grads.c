@@ -4,6 +4,7 @@
 #include "container.h"
 #include "gradcheck.h"
 #include "harness.h"
+#include "hebbian.h"
 #include "network.h"
 
 #include <stdlib.h>
@@ -214,4 +215,80 @@ TEST(grad_whole_network_bio_neuron)
     check_whole_network(meta, 80 + 1168 + 34 + 48 + 145 + 4608 + 2304 * 3 + 3 + 3 + (2 + 3 + 1 + 6) +
                                   (6 + 4 + 4 + 4 + 1 + 8) + (4 + 2 + 2 + 2 + 1 + 4) + 4 + 2 * 7 + 7);
     free(meta);
+}
+
+/* Copies every bio layer's homeostatic averages to or from keep. */
+static void f_avg_copy(network *net, real *keep, int restore)
+{
+    for (int i = 0, at = 0; i < net->nops; i++) {
+        bio_state *b = net->ops[i].bio;
+        if (!b) continue;
+        if (restore) memcpy(b->f_avg, keep + at, (size_t)b->size * sizeof(real));
+        else memcpy(keep + at, b->f_avg, (size_t)b->size * sizeof(real));
+        at += b->size;
+    }
+}
+
+/* The Hebbian update of the network's current activations into hebb (P),
+ * leaving the parameters and homeostatic averages as they were. */
+static void hebbian_into(network *net, real *hebb)
+{
+    real *keep = malloc((size_t)net->P * sizeof(real)), f_avg[3 + 4 + 2];
+    memcpy(keep, net->param, (size_t)net->P * sizeof(real));
+    f_avg_copy(net, f_avg, 0);
+    hebbian_step(net, 5);
+    memcpy(hebb, net->param, (size_t)net->P * sizeof(real));
+    memcpy(net->param, keep, (size_t)net->P * sizeof(real));
+    f_avg_copy(net, f_avg, 1);
+    free(keep);
+}
+
+/* One training forward (noise on) and backward of a batch of 5 with the
+ * network's parameters; logits, gradient and Hebbian update copied out. */
+static void train_pass(network *net, const real *input, real *logits, real *grad, real *hebb)
+{
+    static const uint8_t labels[5] = {2, 5, 0, 6, 1};
+    static const real class_w[7] = {1, 2, 0.5, 1, 1.5, 1, 0.7};
+    rng_state noise;
+    rng_init(&noise, 11);
+    memcpy(net->input, input, 5 * 2304 * sizeof(real));
+    const real *z = network_forward(net, 5, 1, &noise);
+    memcpy(logits, z, 5 * 7 * sizeof(real));
+    cross_entropy(z, labels, class_w, (real)0.1, network_dlogits(net), NULL, 5, 7);
+    memset(net->grad, 0, (size_t)net->P * sizeof(real));
+    network_backward(net, 5);
+    memcpy(grad, net->grad, (size_t)net->P * sizeof(real));
+    hebbian_into(net, hebb);
+}
+
+/* The batch split over 2, 3 and 4 threads (network_set_threads; 5 images:
+ * uneven parts, dense and CSR kernels, noise drawn before the split) gives
+ * the one-thread logits and Hebbian update (rows shared among the threads)
+ * exactly, and its gradient up to summation order. */
+TEST(network_threads_equal_one_thread)
+{
+    network net;
+    EXPECT_EQ_INT(network_load(write_tiny_cnet(META), 5, NULL, &net), 0);
+    if (harness_failed) return;
+    rng_state r;
+    rng_init(&r, 3);
+    network_init_params(&net, &r);
+    real *input = malloc(5 * 2304 * sizeof(real)), *g1 = malloc((size_t)net.P * sizeof(real));
+    real *gn = malloc((size_t)net.P * sizeof(real)), z1[35], zn[35];
+    real *h1 = malloc((size_t)net.P * sizeof(real)), *hn = malloc((size_t)net.P * sizeof(real));
+    for (int i = 0; i < 5 * 2304; i++) input[i] = (real)(2 * rng_double(&r) - 1);
+    train_pass(&net, input, z1, g1, h1);
+    double gnorm = 0;
+    for (long i = 0; i < net.P; i++) gnorm += fabs((double)g1[i]);
+    EXPECT(gnorm > 0);
+    for (int threads = 2; threads <= 4; threads++) {
+        EXPECT_EQ_INT(network_set_threads(&net, threads), threads);
+        train_pass(&net, input, zn, gn, hn);
+        for (int i = 0; i < 35; i++) EXPECT(zn[i] == z1[i]);
+        for (long i = 0; i < net.P; i++) EXPECT_NEAR(gn[i], g1[i], 1e-12 * (1 + fabs((double)g1[i])));
+        EXPECT(memcmp(hn, h1, (size_t)net.P * sizeof(real)) == 0);
+    }
+    EXPECT(memcmp(h1, net.param, (size_t)net.P * sizeof(real)) != 0); /* the update did something */
+    free(input), free(g1), free(gn), free(h1), free(hn);
+    network_free(&net);
 }

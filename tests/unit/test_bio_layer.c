@@ -31,9 +31,10 @@ static const real PARAM[NPARAM] = {2, 1, -0.25f, 0.5f,      /* W values, row by 
                                    1, 2, -1, 0, 0.5f, 1};   /* LayerNorm g, beta */
 
 /* Buffers of a batch of two: h_inter, h_comb, h, tmp [2*3] each, mean, rstd
- * [2], and the CSR kernel's scratch for the larger (3 x 3) projection. */
+ * [2], and the layer's scratch (bio_layer.h: 3 [2*3] gradients, then the CSR
+ * kernel's work for the larger, 3 x 3, projection). */
 typedef struct {
-    real inhib_norm[3], h_inter[6], h_comb[6], h[6], tmp[6], mean[2], rstd[2], csr_work[CSR_WORK(3, 3, 2)];
+    real inhib_norm[3], h_inter[6], h_comb[6], h[6], tmp[6], mean[2], rstd[2], scratch[18 + CSR_WORK(3, 3, 2)];
 } bufs;
 
 static void build(bio_state *L, bufs *b, int layer_norm)
@@ -63,7 +64,6 @@ static void build(bio_state *L, bufs *b, int layer_norm)
     L->tmp = b->tmp;
     L->mean = b->mean;
     L->rstd = b->rstd;
-    L->csr_work = b->csr_work;
 }
 
 static void expect_row(const real *got, double a, double b, double c)
@@ -86,10 +86,8 @@ TEST(bio_forward_masked_by_hand)
     bio_state L;
     bufs b;
     real y[6];
-    rng_state rng;
-    rng_init(&rng, 1);
     build(&L, &b, 0);
-    bio_forward(&L, PARAM, X, y, 2, 0, 1e-5f, &rng);
+    bio_forward(&L, PARAM, X, y, 2, NULL, 1e-5f, b.scratch);
     expect_row(b.h_inter, 2, 1, 0);
     expect_row(b.h_inter + 3, 4, 1.5, 0.5);
     expect_row(b.h_comb, 2.5, 0.25, 1.25);
@@ -115,11 +113,9 @@ TEST(bio_forward_layer_norm_by_hand)
     bio_state L;
     bufs b;
     real y[6], p[NPARAM];
-    rng_state rng;
-    rng_init(&rng, 1);
     build(&L, &b, 1);
     memcpy(p, PARAM, sizeof p);
-    bio_forward(&L, p, X, y, 2, 0, 1e-5f, &rng);
+    bio_forward(&L, p, X, y, 2, NULL, 1e-5f, b.scratch);
     EXPECT_NEAR(b.mean[0], 0.9166666677, 1e-6);
     EXPECT_NEAR(b.rstd[0], 1.4394094325, 1e-5);
     EXPECT_NEAR(b.mean[1], 1.6458333355, 1e-6);
@@ -130,7 +126,7 @@ TEST(bio_forward_layer_norm_by_hand)
      * var = (196 + 169 + 1)/144/3 = 366/432 = 0.8472222, rstd = 1/sqrt(0.8472322) = 1.0864225
      * y = (7/6 r, -13/12 r * 2 + 0.5, -1/12 r * -1 + 1) = (1.2674930, -1.8539155, 1.0905352) */
     p[ALPHA] = 0;
-    bio_forward(&L, p, X, y, 2, 0, 1e-5f, &rng);
+    bio_forward(&L, p, X, y, 2, NULL, 1e-5f, b.scratch);
     expect_row(b.h, 2.5, 0.25, 1.25);
     expect_row(y, 1.2674930, -1.8539155, 1.0905352);
 }
@@ -167,9 +163,8 @@ TEST(bio_forward_first_layer_by_hand)
     L.tmp = tmp;
     L.mean = mean;
     L.rstd = rstd;
-    rng_state rng;
-    rng_init(&rng, 1);
-    bio_forward(&L, p, x, y, 1, 0, 1e-5f, &rng);
+    real scratch[9]; /* 3 [1*3] gradients; no masked projection */
+    bio_forward(&L, p, x, y, 1, NULL, 1e-5f, scratch);
     expect_row(h_inter, 2, -1, 1);
     expect_row(h_comb, 3, -0.25, 1.5);
     expect_row(h, 3, 0, 1.5);
