@@ -69,7 +69,14 @@ static void print_kernels(const bench_result *r, int json)
                    k->dense_us.median, faster, picked);
         }
     }
-    if (json) printf("\n  ]");
+    if (json) {
+        printf("\n  ],\n  \"kernel_crossover\": {\"rows\": %d, \"cols\": %d, \"density\": %.4g}", r->cross_rows,
+               r->cross_cols, r->cross_density);
+    } else if (r->cross_density > 0) {
+        printf("crossover on random %dx%d masks: dense GEMM faster ", r->cross_rows, r->cross_cols);
+        if (r->cross_density < 1) printf("from density %.3f\n", r->cross_density);
+        else printf("at no density tried (up to 0.48)\n");
+    }
 }
 
 static void print_result(const bench_options *o, const bench_result *r, int json)

@@ -18,7 +18,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static bench_stat summarise(double *v, int n)
+bench_stat bench_summarise(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return (bench_stat){n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0], v[n - 1]};
@@ -150,75 +150,6 @@ static int bench_sgemm(const bench_options *o, double *gflops)
     return CONNC_OK;
 }
 
-/* Seconds of one forward + backward of projection p at batch B, by kernel. */
-static double time_kernel(const projection *p, const masked_dense *d, const real *w, const real *x,
-                          const real *dy, real *y, real *dx, real *dw, real *db, real *work, int B, int iters)
-{
-    csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
-    double t0 = now_seconds();
-    for (int k = 0; k < iters; k++) {
-        if (d) {
-            masked_dense_load(d, &m, w);
-            masked_dense_forward(d, x, &m, db, y, B);
-            masked_dense_backward(d, x, &m, dy, dx, dw, db, B, work);
-        } else {
-            sparse_linear_forward(x, &m, w, db, y, B, work);
-            sparse_linear_backward(x, &m, w, dy, dx, dw, db, B, work);
-        }
-    }
-    return (now_seconds() - t0) / iters;
-}
-
-static int bench_kernel(const bench_options *o, const projection *p, int B, double *csr, double *dense)
-{
-    csr_mask m = {p->rows, p->cols, p->n, p->indptr, p->indices};
-    masked_dense d = {0};
-    size_t nx = (size_t)B * p->cols, ny = (size_t)B * p->rows, nrand = 2 * nx + 2 * ny + 2 * (size_t)p->n + (size_t)p->rows;
-    size_t work_n = (size_t)CSR_WORK(p->rows, p->cols, B), dense_n = (size_t)p->rows * (size_t)p->cols;
-    real *buf = malloc((nrand + (work_n > dense_n ? work_n : dense_n)) * sizeof *buf);
-    if (!buf || masked_dense_init(&d, &m) != 0) {
-        free(buf);
-        masked_dense_free(&d);
-        return err_set(CONNC_ERR_NOMEM, "out of memory");
-    }
-    real *x = buf, *dx = x + nx, *y = dx + nx, *dy = y + ny, *w = dy + ny, *dw = w + p->n, *db = dw + p->n;
-    real *work = buf + nrand;
-    rng_state rng;
-    rng_init(&rng, o->seed);
-    for (size_t i = 0; i < nrand; i++) buf[i] = (real)rng_gauss(&rng);
-    for (int rep = -1; rep < o->reps; rep++) { /* rep -1 warms up */
-        double c = time_kernel(p, NULL, w, x, dy, y, dx, dw, db, work, B, 20);
-        double g = time_kernel(p, &d, w, x, dy, y, dx, dw, db, work, B, 20);
-        if (rep >= 0) csr[rep] = c * 1e6, dense[rep] = g * 1e6;
-    }
-    masked_dense_free(&d);
-    free(buf);
-    return CONNC_OK;
-}
-
-static int bench_kernels(const bench_options *o, bench_result *r, double *v, double *v2)
-{
-    network net;
-    TRY(network_load(o->net_path, 1, NULL, &net));
-    int rc = CONNC_OK;
-    r->nkern = 0;
-    for (int i = 0; i < net.nproj && rc == CONNC_OK; i++) {
-        const projection *p = &net.proj[i];
-        if (!p->indptr) continue;
-        rc = bench_kernel(o, p, r->batch, v, v2);
-        if (rc < 0) break;
-        bench_kernel_stat *k = &r->kern[r->nkern++];
-        snprintf(k->name, sizeof k->name, "%s", p->name);
-        k->rows = p->rows, k->cols = p->cols;
-        k->density = (double)p->n / ((double)p->rows * p->cols);
-        k->csr_us = summarise(v, o->reps);
-        k->dense_us = summarise(v2, o->reps);
-        k->picked_dense = p->dense;
-    }
-    network_free(&net);
-    return rc;
-}
-
 int bench_run(const bench_options *o, bench_result *r)
 {
     if (o->reps < 1 || o->train_batches < 1 || o->infer_batches < 1 || o->infer_batch < 1 || o->sgemm_n < 1)
@@ -228,14 +159,15 @@ int bench_run(const bench_options *o, bench_result *r)
     memset(r, 0, sizeof *r);
     int rc;
     CHECK(bench_train(o, r, v)); /* training and inference set their own threads (network_set_threads) */
-    r->train_img_s = summarise(v, o->reps);
+    r->train_img_s = bench_summarise(v, o->reps);
     CHECK(bench_infer(o, v));
-    r->infer_img_s = summarise(v, o->reps);
+    r->infer_img_s = bench_summarise(v, o->reps);
     openblas_set_num_threads(o->threads); /* the machine's sgemm rate, every thread on one product */
     CHECK(bench_sgemm(o, v));
-    r->sgemm_gflops = summarise(v, o->reps);
+    r->sgemm_gflops = bench_summarise(v, o->reps);
     openblas_set_num_threads(1); /* as each thread of a split batch runs the kernels */
     CHECK(bench_kernels(o, r, v, v + o->reps));
+    CHECK(bench_crossover(o, r, v, v + o->reps));
 fail:
     free(v);
     return rc;

@@ -57,8 +57,20 @@ typedef struct {
     double op_step_seconds[NET_MAX_OPS][2], step_seconds;
     int nkern;
     bench_kernel_stat kern[NET_MAX_PROJ];
+    /* random masks the shape of the largest masked projection: the density
+     * from which dense GEMM beats CSR (1: CSR won at every density tried,
+     * -1: no masked projection) */
+    int cross_rows, cross_cols;
+    double cross_density;
 } bench_result;
 
 int bench_run(const bench_options *o, bench_result *r);
+
+/* The parts of bench_run in bench_kernels.c: each masked projection through
+ * both kernels, then the crossover; v, v2: reps doubles of scratch each. */
+int bench_kernels(const bench_options *o, bench_result *r, double *v, double *v2);
+int bench_crossover(const bench_options *o, bench_result *r, double *v, double *v2);
+/* Median, min and max of v[0..n) (sorts v). */
+bench_stat bench_summarise(double *v, int n);
 
 #endif
