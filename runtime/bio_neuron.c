@@ -36,7 +36,7 @@ static double row_norm(const real *v, int n)
 /* ------------------------------------------------------------ forward */
 
 /* W_i = g_i V_i / ||V_i|| (weight_norm, dim 0); a zero row V_i gives W_i = 0. */
-static void weight_norm_rows(const real *V, const real *g, real *w, int in, int out)
+void bio_neuron_weights(const real *V, const real *g, real *w, int in, int out)
 {
     for (int i = 0; i < out; i++) {
         const real *v = V + (long)i * in;
@@ -60,7 +60,12 @@ static real gelu_grad(real z)
 void bio_neuron_forward(const real *V, const real *g, const real *b, const real *x, real *w, real *z, real *y,
                         int B, int in, int out)
 {
-    weight_norm_rows(V, g, w, in, out);
+    bio_neuron_weights(V, g, w, in, out);
+    bio_neuron_apply(b, x, w, z, y, B, in, out);
+}
+
+void bio_neuron_apply(const real *b, const real *x, const real *w, real *z, real *y, int B, int in, int out)
+{
     for (int r = 0; r < B; r++)
         for (int o = 0; o < out; o++) z[(long)r * out + o] = b ? b[o] : 0;
     gemm(0, 1, B, out, in, 1, x, in, w, in, 1, z, out); /* z = x W^T + b */
@@ -265,7 +270,7 @@ void bio_neuron_update(bio_neuron_state *s, const bio_neuron_params *p, real *V,
     bio_neuron_report local;
     if (!r) r = &local;
     memset(r, 0, sizeof *r);
-    weight_norm_rows(V, g, w, in, s->out);
+    bio_neuron_weights(V, g, w, in, s->out);
     update_calcium(s, p, y, B, rng);
     record_norms(s, w, in);
     double tau = calcium_trend(s);

@@ -75,6 +75,11 @@ typedef struct {
  * (kept for backward); y: [B, out]. */
 void bio_neuron_forward(const real *V, const real *g, const real *b, const real *x, real *w, real *z, real *y,
                         int B, int in, int out);
+/* The forward in its two parts, so that threads sharing a batch compute W
+ * once: W = g V / ||V|| row by row into w, then z = x W^T + b and y = GELU(z)
+ * for B images. */
+void bio_neuron_weights(const real *V, const real *g, real *w, int in, int out);
+void bio_neuron_apply(const real *b, const real *x, const real *w, real *z, real *y, int B, int in, int out);
 /* Gradients accumulate into dV, dg, db; dx [B, in] is overwritten (may be
  * NULL).  w must still hold forward's W; scratch: B * out reals. */
 void bio_neuron_backward(const real *V, const real *g, const real *x, const real *w, const real *z, const real *dy,

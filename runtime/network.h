@@ -177,9 +177,9 @@ void network_init_params(network *net, rng_state *rng);
  * them): every batch is split into that many parts, each run through all ops
  * by its own thread with its own gradient buffer and scratch, and OpenBLAS
  * runs single-threaded inside each; the gradients are summed after the
- * backward pass.  Descriptions whose mechanisms need the whole batch inside
- * an op (BCM's observation, the BioLogicalNeuron op) run on one thread and
- * give OpenBLAS the threads instead.  Returns the parts a batch is split
+ * backward pass.  Descriptions with BCM, whose observation needs the whole
+ * batch inside the backward pass, run on one thread and give OpenBLAS the
+ * threads instead.  Returns the parts a batch is split
  * into, or -1 out of memory (one part is used then).  Results depend on the
  * number of parts only through the order of floating-point sums. */
 int network_set_threads(network *net, int threads);

@@ -94,9 +94,8 @@ static void op_forward(network *net, net_op *op, const real *x, int b0, int B, i
         linear_forward(x, p + op->pw, p + op->pb, out, B, (int)op->in_n, op->c);
         split_units(out, B, op->c, 1, op->split);
         break;
-    case OP_BIO_NEURON: /* one worker only (network_set_workers): save1 is W, shared */
-        bio_neuron_forward(p + op->pw, p + op->pw2, p + op->pb, x, op->save1, op->save2 + b0 * op->c, out, B,
-                           (int)op->in_n, op->c);
+    case OP_BIO_NEURON: /* save1: W, computed before the batch was split (network_forward) */
+        bio_neuron_apply(p + op->pb, x, op->save1, op->save2 + b0 * op->c, out, B, (int)op->in_n, op->c);
         break;
     case OP_BIO_LAYER: {
         bio_state L = bio_slice(op->bio, b0);
@@ -236,8 +235,11 @@ const real *network_forward(network *net, int B, int training, rng_state *rng)
 {
     batch_job j = {net, B, training};
     if (training) draw_noise(net, B, rng);
-    for (int i = 0; i < net->nops; i++)
-        if (net->ops[i].bio) bio_load_dense(net->ops[i].bio, net->param);
+    for (int i = 0; i < net->nops; i++) { /* weights the threads share, in the form their kernels read */
+        const net_op *op = &net->ops[i];
+        if (op->bio) bio_load_dense(op->bio, net->param);
+        if (op->kind == OP_BIO_NEURON) bio_neuron_weights(net->param + op->pw, net->param + op->pw2, op->save1, (int)op->in_n, op->c);
+    }
     workers_run(&net->pool, forward_slice, &j);
     return net->ops[net->nops - 1].out;
 }
@@ -251,14 +253,6 @@ void network_backward(network *net, int B)
     if (net->pool.n > 1) workers_run(&net->pool, sum_gradients, &j);
 }
 
-static int needs_whole_batch(const network *net)
-{
-    if (net->mech.nbcm) return 1;
-    for (int i = 0; i < net->nops; i++)
-        if (net->ops[i].kind == OP_BIO_NEURON) return 1;
-    return 0;
-}
-
 int network_set_threads(network *net, int threads)
 {
     workers_close(&net->pool);
@@ -266,7 +260,7 @@ int network_set_threads(network *net, int threads)
     free(net->wscratch);
     net->wgrad = net->wscratch = NULL;
     int n = threads < 1 ? 1 : threads > WORKERS_MAX ? WORKERS_MAX : threads;
-    if (n > 1 && !needs_whole_batch(net)) {
+    if (n > 1 && !net->mech.nbcm) { /* BCM observes whole batches inside the backward pass */
         net->wgrad = calloc((size_t)(n - 1) * (size_t)net->P, sizeof *net->wgrad);
         net->wscratch = malloc((size_t)(n - 1) * (size_t)net->scratch_n * sizeof *net->wscratch);
         if (net->wgrad && net->wscratch && workers_open(&net->pool, n) == 0) {

@@ -204,7 +204,7 @@ TEST(grad_whole_network_weight_splitting)
 
 /* The input projection as a BioLogicalNeuron layer (BIO_LAYERS.md §1:
  * W = g V / ||V||, GELU) in place of linear + ReLU: one more tensor, g. */
-TEST(grad_whole_network_bio_neuron)
+static char *bio_neuron_meta(void)
 {
     const char *lin = "{\"op\":\"linear\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},{\"op\":\"relu\"},";
     const char *bln = "{\"op\":\"bio_neuron\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},";
@@ -212,6 +212,12 @@ TEST(grad_whole_network_bio_neuron)
     size_t head = (size_t)(at - META);
     char *meta = malloc(strlen(META) + 64);
     snprintf(meta, strlen(META) + 64, "%.*s%s%s", (int)head, META, bln, META + head + strlen(lin));
+    return meta;
+}
+
+TEST(grad_whole_network_bio_neuron)
+{
+    char *meta = bio_neuron_meta();
     check_whole_network(meta, 80 + 1168 + 34 + 48 + 145 + 4608 + 2304 * 3 + 3 + 3 + (2 + 3 + 1 + 6) +
                                   (6 + 4 + 4 + 4 + 1 + 8) + (4 + 2 + 2 + 2 + 1 + 4) + 4 + 2 * 7 + 7);
     free(meta);
@@ -265,10 +271,10 @@ static void train_pass(network *net, const real *input, real *logits, real *grad
  * uneven parts, dense and CSR kernels, noise drawn before the split) gives
  * the one-thread logits and Hebbian update (rows shared among the threads)
  * exactly, and its gradient up to summation order. */
-TEST(network_threads_equal_one_thread)
+static void check_threads(const char *meta)
 {
     network net;
-    EXPECT_EQ_INT(network_load(write_tiny_cnet(META), 5, NULL, &net), 0);
+    EXPECT_EQ_INT(network_load(write_tiny_cnet(meta), 5, NULL, &net), 0);
     if (harness_failed) return;
     rng_state r;
     rng_init(&r, 3);
@@ -291,4 +297,15 @@ TEST(network_threads_equal_one_thread)
     EXPECT(memcmp(h1, net.param, (size_t)net.P * sizeof(real)) != 0); /* the update did something */
     free(input), free(g1), free(gn), free(h1), free(hn);
     network_free(&net);
+}
+
+TEST(network_threads_equal_one_thread) { check_threads(META); }
+
+/* With the BioLogicalNeuron op, whose W the threads share (computed once
+ * per forward pass, before the split). */
+TEST(network_threads_equal_one_thread_bio_neuron)
+{
+    char *meta = bio_neuron_meta();
+    check_threads(meta);
+    free(meta);
 }
