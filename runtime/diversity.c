@@ -54,7 +54,7 @@ static real max_abs(const real *w, long n)
  * The reference adds 1e-13 to s only so that torch.normal accepts M = 0; here
  * M = 0 returns at once, since every weight is then 0 and U(-0, 0) gives 0
  * again (the count differs from the reference's, the weights do not). */
-long rejuvenate(const weight_view *v, double d, rng_state *rng)
+long rejuvenate(const weight_view *v, double d, const real *scale, rng_state *rng)
 {
     real m = max_abs(v->w, v->n);
     if (m == 0) return 0;
@@ -66,6 +66,7 @@ long rejuvenate(const weight_view *v, double d, rng_state *rng)
         rng_gauss_fill(rng, g, (size_t)len, 0, 1);
         for (long j = 0; j < len; j++) {
             real *w = &v->w[i0 + j];
+            if (scale && scale[i0 + j] == 0) continue; /* held by BCM: its draw is used by nothing */
             if (fabs(s * g[j]) > fabs((double)*w)) {
                 *w = (real)rng_between(rng, -(double)m, (double)m);
                 replaced++;

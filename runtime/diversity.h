@@ -40,8 +40,10 @@ void fuzzy_apply(real *grad, const real *factor, long n);
 /* Weight rejuvenation: M = max|w| over the projection; each weight draws
  * r = |N(0, (M / d)^2)| and, where r > |w|, is replaced by a draw from
  * U(-M, M).  So a weight is re-drawn with probability erfc(|w| / (s sqrt 2)),
- * s = M / d.  Returns how many weights were replaced. */
-long rejuvenate(const weight_view *v, double d, rng_state *rng);
+ * s = M / d.  scale (v->n, or NULL): BCM's per-weight step scales; a weight
+ * whose scale is 0 is held still by BCM and is never re-drawn.  Returns how
+ * many weights were replaced. */
+long rejuvenate(const weight_view *v, double d, const real *scale, rng_state *rng);
 
 /* Weight splitting: y holds B samples of `units` outputs, each output a map of
  * `spatial` values (1 for a dense layer, h*w for a convolution), laid out

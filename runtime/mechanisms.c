@@ -125,7 +125,8 @@ void mech_before_step(network *net, rng_state *rng)
         weight_view v = view(net, k, net->param);
         const projection *p = &net->proj[k];
         if (m->factor) fuzzy_apply(net->grad + p->offset, m->factor + p->offset, p->n);
-        if (hp->rejuvenation_on) m->rejuvenated += rejuvenate(&v, hp->rejuvenation_d, rng);
+        if (hp->rejuvenation_on)
+            m->rejuvenated += rejuvenate(&v, hp->rejuvenation_d, m->lr_scale ? m->lr_scale + p->offset : NULL, rng);
         if (hp->crystallise_on)
             m->damped += crystallise(&v, net->grad + p->offset, m->factor + p->offset, hp->crystal_threshold,
                                      hp->crystal_dampening);

@@ -7,10 +7,10 @@
  * description (off unless `connc emit --on NAME`), acting on every weighted
  * projection except the classifier (the reference package leaves the output
  * layer alone too) and a BioLogicalNeuron op (its weight is g V / ||V||, which
- * these mechanisms were not written for).  With BCM on as well, rejuvenation
- * may still re-draw a weight whose BCM scale reached 0 (BCM holds only the
- * optimiser's and the Hebbian steps), and with weight splitting on, BCM's
- * error observation sees the split gradient (bio_layer.h).  Their numbers are hyperparameters of the description.
+ * these mechanisms were not written for).  A weight BCM holds still (scale
+ * 0) is also left alone by rejuvenation.  With weight splitting on, BCM's
+ * error observation sees the split gradient (bio_layer.h).  Their numbers are
+ * hyperparameters of the description.
  *
  * In a training step, as in the paper's code: backward, mech_before_step
  * (fuzzy factors on the weight gradients, crystallisation, rejuvenation), the

@@ -74,15 +74,29 @@ TEST(diversity_rejuvenate_large_d_only_zeros)
     weight_view v = dense_view(w, 2, 4, 1);
     rng_state r;
     rng_init(&r, 3);
-    EXPECT_EQ_INT(rejuvenate(&v, 1e6, &r), 3);
+    EXPECT_EQ_INT(rejuvenate(&v, 1e6, NULL, &r), 3);
     for (int i = 0; i < 8; i++) {
         if (before[i] != 0) EXPECT(w[i] == before[i]);
         else EXPECT(w[i] != 0 && w[i] >= -1 && w[i] < 1);
     }
     real z[4] = {0, 0, 0, 0};
     weight_view vz = dense_view(z, 1, 4, 1);
-    EXPECT_EQ_INT(rejuvenate(&vz, 14, &r), 0);
+    EXPECT_EQ_INT(rejuvenate(&vz, 14, NULL, &r), 0);
     EXPECT(z[0] == 0 && z[1] == 0 && z[2] == 0 && z[3] == 0);
+}
+
+/* The same weights with BCM scales: the zero at a scale of 0 (held still
+ * by BCM) stays 0, the other two zeros (scales 1 and 0.5) are re-drawn. */
+TEST(diversity_rejuvenate_spares_bcm_held_weights)
+{
+    real w[8] = {1, -0.5, 0, 0.01, 0, -1e-4, 0.25, 0};
+    const real scale[8] = {1, 1, 1, 1, 0, 1, 1, 0.5};
+    weight_view v = dense_view(w, 2, 4, 1);
+    rng_state r;
+    rng_init(&r, 3);
+    EXPECT_EQ_INT(rejuvenate(&v, 1e6, scale, &r), 2);
+    EXPECT(w[4] == 0);
+    EXPECT(w[2] != 0 && w[7] != 0);
 }
 
 /* One weight at M = 1, 50000 at +-s and 50000 at +-2s, s = M / 16 = 0.0625
@@ -98,7 +112,7 @@ TEST(diversity_rejuvenate_probability)
     weight_view v = {big, NBIG + 1, 1, NBIG + 1, 1, NULL, NULL};
     rng_state r;
     rng_init(&r, 11);
-    long n = rejuvenate(&v, 16, &r);
+    long n = rejuvenate(&v, 16, NULL, &r);
     long at_s = 0, at_2s = 0, outside = 0;
     for (long i = 1; i <= NBIG; i++) {
         if (big[i] == orig[i]) continue;
@@ -125,7 +139,7 @@ TEST(diversity_rejuvenate_csr_stored_only)
     weight_view v = {w, 3, 2, 3, 1, indptr, indices};
     rng_state r;
     rng_init(&r, 5);
-    EXPECT_EQ_INT(rejuvenate(&v, 1e6, &r), 2);
+    EXPECT_EQ_INT(rejuvenate(&v, 1e6, NULL, &r), 2);
     EXPECT(w[1] == (real)0.5);
     EXPECT(w[0] != 0 && w[0] >= -0.5 && w[0] < 0.5);
     EXPECT(w[2] != 0 && w[2] >= -0.5 && w[2] < 0.5);
