@@ -15,7 +15,7 @@ static void bench_help(void)
            "throughput; OpenBLAS sgemm GFLOP/s on an N x N x N product; the model's\n"
            "FLOPs per image, and from them the sgemm-bound training throughput.\n"
            "Each figure: median, min and max over R repetitions after a warm-up.\n\n"
-           "  --threads T        OpenBLAS threads (default 2)\n"
+           "  --threads T        threads (default 2), as for train; sgemm uses all T\n"
            "  --reps R           repetitions of each measure (default 5)\n"
            "  --train-batches N  training steps per repetition (default 100)\n"
            "  --infer-batches N  inference batches per repetition (default 10)\n"

@@ -22,7 +22,8 @@ static void train_help(void)
            "  --no-cache      parse the CSV every time\n"
            "  --epochs N      stop after N epochs (default: the description's max_epochs)\n"
            "  --seed S        random seed: initialisation, order, augmentation, noise (default 1)\n"
-           "  --threads T     OpenBLAS threads (default 2); same seed + threads = same result\n"
+           "  --threads T     threads (default 2; up to 16 split each batch, BCM runs on one);\n"
+           "                  same seed + threads = same result\n"
            "  --ablate LIST   switches to turn off, comma-separated (e.g. masks,noise;\n"
            "                  see 'connc emit --list')\n"
            "  --limit N       use only the first N training images (quick checks)\n"
@@ -78,7 +79,7 @@ static void eval_help(void)
            "RUNDIR/metrics.json and the plots.\n\n"
            "  --data F        FER-2013 CSV (default: $FER2013, else the shipped sample)\n"
            "  --cache-dir D   parsed-data cache directory; --no-cache: none\n"
-           "  --threads T     OpenBLAS threads (default 2)\n");
+           "  --threads T     threads (default 2), as for train\n");
 }
 
 int cmd_eval(int argc, char **argv)
