@@ -47,6 +47,13 @@ static real *op_dinput(const network *net, int i, int b0)
     return i ? net->ops[i - 1].dout + b0 * net->ops[i - 1].out_n : NULL;
 }
 
+/* The channel attention's saved tensors from image b0 on. */
+static channel_attention_cache attention_slice(const net_op *op, int b0)
+{
+    return (channel_attention_cache){op->save1 + b0 * op->c, op->save2 + b0 * op->hidden, op->save3 + b0 * op->c,
+                                     op->save4 + b0 * op->c};
+}
+
 /* The layer's saved activations from image b0 on. */
 static bio_state bio_slice(const bio_state *b, int b0)
 {
@@ -74,8 +81,7 @@ static void op_forward(network *net, net_op *op, const real *x, int b0, int B, i
         maxpool2_forward(x, out, op->arg + b0 * op->out_n, op->relu_first, B, op->in_c, op->in_h, op->in_w);
         break;
     case OP_CHANNEL_ATT: {
-        channel_attention_cache k = {op->save1 + b0 * op->c, op->save2 + b0 * op->hidden, op->save3 + b0 * op->c,
-                                     op->save4 + b0 * op->c};
+        channel_attention_cache k = attention_slice(op, b0);
         channel_attention_forward(x, p + op->pw, p + op->pb, p + op->pw2, p + op->pb2, out, &k, B, op->c, op->hidden,
                                   op->h * op->w);
         break;
@@ -128,8 +134,7 @@ static void op_backward(network *net, net_op *op, const real *x, real *dx, int b
         if (dx) maxpool2_backward(dout, op->arg + b0 * op->out_n, dx, B, op->in_c, op->in_h, op->in_w);
         break;
     case OP_CHANNEL_ATT: {
-        channel_attention_cache k = {op->save1 + b0 * op->c, op->save2 + b0 * op->hidden, op->save3 + b0 * op->c,
-                                     op->save4 + b0 * op->c};
+        channel_attention_cache k = attention_slice(op, b0);
         channel_attention_backward(x, p + op->pw, p + op->pw2, dout, &k, dx, g + op->pw, g + op->pb, g + op->pw2,
                                    g + op->pb2, scratch, B, op->c, op->hidden, op->h * op->w);
         break;
