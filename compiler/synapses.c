@@ -5,20 +5,27 @@
 #include "table.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #define MAX_SYNAPSES (1ull << 31)
 
+/* What every row is read against: the columns, the cells, the policy. */
 typedef struct {
     int pre, post, size, valid;
-} syn_cols;
+    const cell_table *cells;
+    int skip_unknown;
+} syn_setup;
 
-static int grow(synapse_list *s, size_t *cap, int with_size)
+/* Room in s for need synapses. */
+static int reserve(synapse_list *s, size_t *cap, size_t need, int with_size)
 {
-    if (s->n < *cap) return CONNC_OK;
-    if (*cap >= MAX_SYNAPSES) return err_set(CONNC_ERR_LIMIT, "more than %llu synapses in the column", MAX_SYNAPSES);
-    size_t n = *cap ? 2 * *cap : 1024; /* small first: many tables read are small */
+    if (need <= *cap) return CONNC_OK;
+    if (need > MAX_SYNAPSES) return err_set(CONNC_ERR_LIMIT, "more than %llu synapses in the column", MAX_SYNAPSES);
+    size_t n = *cap ? *cap : 1024; /* small first: many tables read are small */
+    while (n < need) n *= 2;
     int32_t *a = realloc(s->pre, n * sizeof *a);
     if (a) s->pre = a;
     int32_t *b = realloc(s->post, n * sizeof *b);
@@ -55,42 +62,126 @@ static int read_size(table *t, const strview *f, int col, float *out)
     return CONNC_OK;
 }
 
-static int read_row(table *t, const syn_cols *sc, const strview *f, const cell_table *cells,
-                    int skip_unknown, synapse_list *s, size_t *cap)
+static int read_row(table *t, const syn_setup *u, const strview *f, synapse_list *s, size_t *cap)
 {
     s->rows++;
-    if (sc->valid >= 0 && f[sc->valid].p && is_false_text(f[sc->valid].p, f[sc->valid].n)) {
+    if (u->valid >= 0 && f[u->valid].p && is_false_text(f[u->valid].p, f[u->valid].n)) {
         s->skipped_invalid++;
         return CONNC_OK;
     }
     int32_t pre, post;
-    TRY(lookup(t, f, sc->pre, cells, &pre));
-    TRY(lookup(t, f, sc->post, cells, &post));
+    TRY(lookup(t, f, u->pre, u->cells, &pre));
+    TRY(lookup(t, f, u->post, u->cells, &post));
     if (pre < 0 || post < 0) {
-        if (skip_unknown) {
+        if (u->skip_unknown) {
             s->skipped_unknown++;
             return CONNC_OK;
         }
-        int col = pre < 0 ? sc->pre : sc->post;
+        int col = pre < 0 ? u->pre : u->post;
         char shown[48];
         return err_set(CONNC_ERR_FORMAT, "%s:%llu: field '%s': root id %s is not in the cell table "
                        "(use --skip-unknown to drop synapses that leave the column)", table_path(t),
                        (unsigned long long)table_where(t), table_colname(t, (size_t)col), sv_show(f[col], shown, sizeof shown));
     }
-    TRY(grow(s, cap, sc->size >= 0));
+    TRY(reserve(s, cap, s->n + 1, u->size >= 0));
     s->pre[s->n] = pre;
     s->post[s->n] = post;
-    if (sc->size >= 0) TRY(read_size(t, f, sc->size, &s->size[s->n]));
+    if (u->size >= 0) TRY(read_size(t, f, u->size, &s->size[s->n]));
     s->n++;
     return CONNC_OK;
 }
 
+/* Reads t's remaining rows into s: 0 at their end, 1 when another thread
+ * set *quit (the rows are no longer wanted), or a negative status.  bar and
+ * quit may be NULL. */
+static int read_rows(const syn_setup *u, table *t, synapse_list *s, size_t *cap, progress *bar, atomic_bool *quit)
+{
+    const strview *f;
+    int rc;
+    while ((rc = table_next(t, &f)) > 0) {
+        TRY(read_row(t, u, f, s, cap));
+        if ((s->rows & 0xFFFF) != 0) continue;
+        if (bar) progress_update(bar, table_bytes_done(t));
+        if (quit && atomic_load(quit)) return 1;
+    }
+    return rc;
+}
+
+/* Reads the rows after t's part, as a single reader of the whole file would
+ * have gone on after t: same list, same line numbers, same first error. */
+static int read_rest(const syn_setup *u, const table *t, synapse_list *s, size_t *cap)
+{
+    table *r;
+    TRY(table_open_rest(t, &r));
+    int rc = read_rows(u, r, s, cap, NULL, NULL);
+    table_close(r);
+    return rc;
+}
+
+/* The second half of a split table, read by a thread of its own into a list
+ * of its own.  Its error messages are not kept: they carry line numbers
+ * counted from the split. */
+typedef struct {
+    const syn_setup *setup;
+    table *t;
+    synapse_list s;
+    size_t cap;
+    int rc;
+    atomic_bool quit; /* the first half failed: this one is of no use */
+} syn_half;
+
+static int half_main(void *arg)
+{
+    syn_half *h = arg;
+    h->rc = read_rows(h->setup, h->t, &h->s, &h->cap, NULL, &h->quit);
+    return 0;
+}
+
+/* Appends b's synapses and counts to a. */
+static int append(const syn_setup *u, synapse_list *a, size_t *cap, const synapse_list *b)
+{
+    TRY(reserve(a, cap, a->n + b->n, u->size >= 0));
+    memcpy(a->pre + a->n, b->pre, b->n * sizeof *b->pre);
+    memcpy(a->post + a->n, b->post, b->n * sizeof *b->post);
+    if (u->size >= 0) memcpy(a->size + a->n, b->size, b->n * sizeof *b->size);
+    a->n += b->n;
+    a->rows += b->rows;
+    a->skipped_unknown += b->skipped_unknown;
+    a->skipped_invalid += b->skipped_invalid;
+    return CONNC_OK;
+}
+
+/* Reads t's half here and rest's in a second thread.  The second half's
+ * rows are used only when t stopped exactly where it starts and no row in
+ * it failed; otherwise (or when no thread could start) they are read again
+ * after t's, so that the list, and any error with its line, are those of
+ * one reader going through the file. */
+static int read_halves(const syn_setup *u, table *t, table *rest, synapse_list *s, size_t *cap, progress *bar)
+{
+    syn_half h = {.setup = u, .t = rest, .rc = -1};
+    atomic_init(&h.quit, 0);
+    thrd_t thread;
+    int threaded = thrd_create(&thread, half_main, &h) == thrd_success;
+    int rc = read_rows(u, t, s, cap, bar, NULL);
+    if (rc < 0) atomic_store(&h.quit, 1);
+    if (threaded) thrd_join(thread, NULL);
+    if (rc == CONNC_OK && h.rc == CONNC_OK && table_stopped_at_split(t)) rc = append(u, s, cap, &h.s);
+    else if (rc == CONNC_OK) rc = read_rest(u, t, s, cap);
+    synapses_free(&h.s);
+    return rc;
+}
+
 int synapses_read(const char *path, const cell_table *cells, int skip_unknown, synapse_list *s)
 {
+    return synapses_read_split(path, cells, skip_unknown, SYNAPSES_SPLIT_BYTES, s);
+}
+
+int synapses_read_split(const char *path, const cell_table *cells, int skip_unknown, uint64_t split_bytes,
+                        synapse_list *s)
+{
     memset(s, 0, sizeof *s);
-    table *t = NULL;
+    table *t = NULL, *rest = NULL;
     size_t cap = 0;
-    syn_cols sc;
     progress bar;
     int rc;
     CHECK(table_open(path, &t));
@@ -98,26 +189,24 @@ int synapses_read(const char *path, const cell_table *cells, int skip_unknown, s
         table_close(t);
         return CONNC_OK;
     }
-    sc.pre = table_col(t, "pre_pt_root_id");
-    sc.post = table_col(t, "post_pt_root_id");
-    sc.size = table_col(t, "size");
-    sc.valid = table_col(t, "valid");
-    if (sc.pre < 0 || sc.post < 0) {
+    syn_setup u = {.pre = table_col(t, "pre_pt_root_id"), .post = table_col(t, "post_pt_root_id"),
+                   .size = table_col(t, "size"), .valid = table_col(t, "valid"), .cells = cells,
+                   .skip_unknown = skip_unknown};
+    if (u.pre < 0 || u.post < 0) {
         rc = err_set(CONNC_ERR_FORMAT, "%s:1: missing column '%s' (a synapse table needs pre_pt_root_id and post_pt_root_id)",
-                     path, sc.pre < 0 ? "pre_pt_root_id" : "post_pt_root_id");
+                     path, u.pre < 0 ? "pre_pt_root_id" : "post_pt_root_id");
         goto fail;
     }
+    CHECK(table_split(t, split_bytes, &rest));
+    /* the halves go at about the same pace: the bar follows the first one */
     progress_begin(&bar, "synapses", "B", table_bytes_total(t));
-    const strview *f;
-    while ((rc = table_next(t, &f)) > 0) {
-        CHECK(read_row(t, &sc, f, cells, skip_unknown, s, &cap));
-        if ((s->rows & 0xFFFF) == 0) progress_update(&bar, table_bytes_done(t));
-    }
-    if (rc < 0) goto fail;
+    CHECK(rest ? read_halves(&u, t, rest, s, &cap, &bar) : read_rows(&u, t, s, &cap, &bar, NULL));
     progress_end(&bar, table_bytes_done(t));
+    table_close(rest);
     table_close(t);
     return CONNC_OK;
 fail:
+    table_close(rest);
     table_close(t);
     synapses_free(s);
     return rc;

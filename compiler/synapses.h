@@ -21,6 +21,14 @@ typedef struct {
 /* skip_unknown: drop synapses whose pre or post cell is not in `cells`
  * instead of failing (for whole-volume tables). */
 int synapses_read(const char *path, const cell_table *cells, int skip_unknown, synapse_list *out);
+
+/* A plain CSV table of at least this many bytes is read in two threads, one
+ * half each (smaller ones are not worth a thread). */
+#define SYNAPSES_SPLIT_BYTES (4ull << 20)
+/* synapses_read with that size as a parameter: the same result for any
+ * split_bytes (tests split small tables with 0). */
+int synapses_read_split(const char *path, const cell_table *cells, int skip_unknown, uint64_t split_bytes,
+                        synapse_list *out);
 void synapses_free(synapse_list *s);
 
 #endif

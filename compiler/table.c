@@ -29,6 +29,9 @@ struct table {
     char **names;
     strview *fields;
     uint64_t where, next_line;
+    uint64_t base;       /* offset in the (uncompressed) input of buf[0] */
+    uint64_t stop;       /* CSV rows starting at or after this offset are left to
+                          * the reader table_split made (UINT64_MAX: none) */
 };
 
 /* ------------------------------------------------------------ buffering */
@@ -40,6 +43,7 @@ static int refill(table *t)
     if (t->pos > 0) {
         memmove(t->buf, t->buf + t->pos, t->len - t->pos);
         t->len -= t->pos;
+        t->base += t->pos;
         t->pos = 0;
     }
     /* Small files start with a small buffer (opening many small tables, as
@@ -159,6 +163,7 @@ static void count_lines(table *t, size_t from, size_t to)
 static int csv_record(table *t, strview *out, size_t want, size_t *got)
 {
     for (;;) {
+        if (t->base + t->pos >= t->stop) return 0;
         size_t end = 0;
         int rc = csv_find_end(t, &end);
         if (rc <= 0) return rc;
@@ -418,7 +423,8 @@ static int json_header(table *t)
 
 /* ------------------------------------------------------------ public */
 
-int table_open(const char *path, table **out)
+/* A reader of path with nothing read yet, lines numbered from 1. */
+static int new_reader(const char *path, table **out)
 {
     *out = NULL;
     table *t = calloc(1, sizeof *t);
@@ -427,17 +433,27 @@ int table_open(const char *path, table **out)
         return err_set(CONNC_ERR_NOMEM, "out of memory");
     }
     t->next_line = 1;
+    t->stop = UINT64_MAX;
     struct stat st;
     if (stat(path, &st) == 0) t->file_size = (uint64_t)st.st_size;
-    int rc;
     t->gz = gzopen(path, "rb");
     if (!t->gz) {
-        rc = err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
-        goto fail;
+        int rc = err_set(CONNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
+        table_close(t);
+        return rc;
     }
     /* zlib's own buffers stay small (reads of 64 KiB or more inflate straight
      * into buf), so that opening a small table costs no large allocation. */
     gzbuffer(t->gz, 1u << 15);
+    *out = t;
+    return CONNC_OK;
+}
+
+int table_open(const char *path, table **out)
+{
+    table *t;
+    int rc;
+    TRY(new_reader(path, &t));
     char c = 0;
     size_t i = 0;
     /* the first non-blank character decides the layout; blanks only = empty */
@@ -462,6 +478,72 @@ fail:
     table_close(t);
     return rc;
 }
+
+/* A reader of t's plain CSV file from byte `from` on, with t's columns and
+ * its first line numbered `line`. */
+static int open_part(const table *t, uint64_t from, uint64_t line, table **out)
+{
+    table *r;
+    int rc;
+    TRY(new_reader(t->path, &r));
+    r->base = from;
+    r->next_line = line;
+    CHECK(set_names(r, t->ncols));
+    for (size_t i = 0; i < t->ncols; i++)
+        if (!(r->names[i] = strdup(t->names[i]))) {
+            rc = err_set(CONNC_ERR_NOMEM, "%s: out of memory", t->path);
+            goto fail;
+        }
+    /* gzdirect looks at the file's first bytes; a file it finds plain (as t's
+     * was) is then read as it is, so the seek is a plain lseek */
+    if (!gzdirect(r->gz) || gzseek(r->gz, (z_off_t)from, SEEK_SET) < 0) {
+        rc = err_set(CONNC_ERR_IO, "%s: cannot seek to byte %llu (did the file change?)", t->path,
+                     (unsigned long long)from);
+        goto fail;
+    }
+    *out = r;
+    return CONNC_OK;
+fail:
+    table_close(r);
+    return rc;
+}
+
+/* Moves pos past the next line break: 1, or 0 when there is none. */
+static int skip_line(table *t)
+{
+    for (;;) {
+        char *nl = memchr(t->buf + t->pos, '\n', t->len - t->pos);
+        if (nl) {
+            t->pos = (size_t)(nl - t->buf) + 1;
+            return 1;
+        }
+        t->pos = t->len;
+        int rc = refill(t);
+        if (rc <= 0) return rc;
+    }
+}
+
+int table_split(table *t, uint64_t min_bytes, table **rest)
+{
+    *rest = NULL;
+    uint64_t from = t->base + t->pos;
+    /* only a plain file can be read from the middle */
+    if (t->json || t->file_size < min_bytes || t->file_size <= from || !gzdirect(t->gz)) return CONNC_OK;
+    table *r;
+    TRY(open_part(t, from + (t->file_size - from) / 2, 1, &r));
+    int rc = skip_line(r);
+    if (rc <= 0) { /* no line starts after the middle */
+        table_close(r);
+        return rc;
+    }
+    t->stop = r->base + r->pos;
+    *rest = r;
+    return CONNC_OK;
+}
+
+int table_stopped_at_split(const table *t) { return t->base + t->pos == t->stop; }
+
+int table_open_rest(const table *t, table **rest) { return open_part(t, t->base + t->pos, t->next_line, rest); }
 
 void table_close(table *t)
 {
@@ -492,7 +574,7 @@ const char *table_colname(const table *t, size_t i) { return i < t->ncols ? t->n
 uint64_t table_where(const table *t) { return t->where; }
 const char *table_unit(const table *t) { return t->json ? "record" : "line"; }
 const char *table_path(const table *t) { return t->path; }
-uint64_t table_bytes_total(const table *t) { return t->file_size; }
+uint64_t table_bytes_total(const table *t) { return t->stop < t->file_size ? t->stop : t->file_size; }
 uint64_t table_bytes_done(const table *t) { return (uint64_t)gzoffset(t->gz); }
 
 int table_col(const table *t, const char *name)

@@ -33,13 +33,30 @@ int table_col(const table *t, const char *name);
  * the next call. */
 int table_next(table *t, const strview **fields);
 
+/* Splitting a large plain CSV table, so that two threads read one half each.
+ * table_split, called right after table_open, picks the first line start past
+ * the middle of the rows: t then ends before the first row that starts there
+ * or later, and *rest reads from there to the end of the file.  *rest is NULL
+ * (and t unchanged) for gzip, JSON, a file under min_bytes or no line start
+ * past the middle.  The lines of *rest are numbered from 1 at the split: the
+ * true numbers are known only once t is read.  The split may fall inside a
+ * quoted field; t then reads that row whole and stops after it, which
+ * table_stopped_at_split (0) tells once t is read to its end.  Returns a
+ * connc_status. */
+int table_split(table *t, uint64_t min_bytes, table **rest);
+int table_stopped_at_split(const table *t);
+/* A new reader (in *rest) of t's CSV file from where t stopped, its lines
+ * numbered on from t's: the sequential continuation of t after a split. */
+int table_open_rest(const table *t, table **rest);
+
 /* Where the current row starts: its line (CSV) or record number (JSON),
  * 1-based, for error messages. */
 uint64_t table_where(const table *t);
 /* "line" or "record": the unit of table_where(). */
 const char *table_unit(const table *t);
 const char *table_path(const table *t);
-/* Compressed bytes consumed so far, and the file size, for progress bars. */
+/* Compressed bytes consumed so far, and the file size (up to the split for a
+ * split table), for progress bars. */
 uint64_t table_bytes_done(const table *t);
 uint64_t table_bytes_total(const table *t);
 

@@ -405,3 +405,51 @@ TEST(table_exact_ids_csv_vs_json)
     table_close(a);
     table_close(b);
 }
+
+/* Reads t's remaining rows as "N:first-field " (N its table_where); returns the row count. */
+static int rows_of(table *t, char *out, size_t cap)
+{
+    const strview *f;
+    size_t len = 0;
+    int n = 0;
+    out[0] = '\0';
+    while (table_next(t, &f) > 0 && len < cap) {
+        len += (size_t)snprintf(out + len, cap - len, "%llu:%.*s ", (unsigned long long)table_where(t), (int)f[0].n, f[0].p);
+        n++;
+    }
+    return n;
+}
+
+TEST(table_split_halves)
+{
+    const char *text = "a,b\n1,x\n2,x\n\n3,x\n4,x\n5,x\n6,x\n";
+    char first[256], second[256];
+    table *t, *rest;
+    EXPECT_EQ_INT(table_open(tmp_file("split.csv", text), &t), 0);
+    EXPECT_EQ_INT(table_split(t, 0, &rest), 0);
+    EXPECT(rest != NULL);
+    if (!rest) { table_close(t); return; }
+    /* the middle of the rows (byte 16) is the line break after "3,x": the split is the next line */
+    EXPECT_EQ_INT(rows_of(t, first, sizeof first), 3);
+    EXPECT(strcmp(first, "2:1 3:2 5:3 ") == 0);
+    EXPECT(table_stopped_at_split(t));
+    EXPECT_EQ_INT(rows_of(rest, second, sizeof second), 3);
+    EXPECT(strcmp(second, "1:4 2:5 3:6 ") == 0); /* numbered from the split */
+    table_close(rest);
+    /* the continuation of t is numbered on from t */
+    EXPECT_EQ_INT(table_open_rest(t, &rest), 0);
+    EXPECT_EQ_INT(rows_of(rest, second, sizeof second), 3);
+    EXPECT(strcmp(second, "6:4 7:5 8:6 ") == 0);
+    table_close(rest);
+    table_close(t);
+    /* not split: below min_bytes, gzip, JSON */
+    const char *paths[] = {tmp_path("split.csv"), tmp_path("split.csv.gz"), tmp_file("split.json", "[{\"a\": 1}, {\"a\": 2}]")};
+    uint64_t min_bytes[] = {strlen(text) + 1, 0, 0};
+    write_gz(paths[1], text, strlen(text));
+    for (int i = 0; i < 3; i++) {
+        EXPECT_EQ_INT(table_open(paths[i], &t), 0);
+        EXPECT_EQ_INT(table_split(t, min_bytes[i], &rest), 0);
+        EXPECT(rest == NULL);
+        table_close(t);
+    }
+}
