@@ -54,15 +54,31 @@ static void sort_sizes(syn_entry *e, size_t m)
 }
 
 /* The row in (pre, size) order, as cmp_entry sorts it: counted by pre into
- * tmp (count: n + 1 zeroed ints, left zeroed), copied back, sizes sorted. */
-static void counting_sort_row(syn_entry *e, size_t m, syn_entry *tmp, int64_t *count, int64_t n)
+ * tmp (count: n + 1 zeroed ints, left zeroed), copied back, sizes sorted
+ * unless their order cannot change a sum (exact). */
+static void counting_sort_row(syn_entry *e, size_t m, syn_entry *tmp, int64_t *count, int64_t n, int exact)
 {
     for (size_t i = 0; i < m; i++) count[e[i].pre + 1]++;
     for (int64_t c = 0; c < n; c++) count[c + 1] += count[c];
     for (size_t i = 0; i < m; i++) tmp[count[e[i].pre]++] = e[i];
     memset(count, 0, ((size_t)n + 1) * sizeof *count);
     memcpy(e, tmp, m * sizeof *e);
-    sort_sizes(e, m);
+    if (!exact) sort_sizes(e, m);
+}
+
+static int whole(float v) { return v >= 0x1p23f || (v >= 0 && v == (float)(int32_t)v); } /* floats >= 2^23 all are */
+
+/* 1 when every sum of sizes is exact in double, whatever its order: all
+ * sizes are whole and together below 2^53 (so is then every partial sum).
+ * CAVE's sizes are voxel counts, so sorting them is mostly not needed. */
+static int sums_exact(const float *size, size_t nsyn)
+{
+    double total = 0;
+    for (size_t s = 0; s < nsyn; s++) {
+        if (!whole(size[s])) return 0;
+        total += size[s];
+    }
+    return total < 0x1p53;
 }
 
 /* Merges the sorted entries of one row into (pre, count, size) triples. */
@@ -80,7 +96,7 @@ static void merge_row(const syn_entry *e, size_t m, adjacency *a)
     }
 }
 
-int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *post,
+int adjacency_build(int64_t n, const int32_t *order, size_t nsyn, const int32_t *pre, const int32_t *post,
                     const float *size, adjacency *a)
 {
     memset(a, 0, sizeof *a);
@@ -89,10 +105,10 @@ int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *p
     int rc = (start && count && bucket) ? alloc_adjacency(a, n, nsyn, size != NULL)
                                : err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", nsyn);
     if (rc < 0) goto done;
-    for (size_t s = 0; s < nsyn; s++) start[post[s] + 1]++;
+    for (size_t s = 0; s < nsyn; s++) start[order[post[s]] + 1]++;
     for (int64_t r = 0; r < n; r++) start[r + 1] += start[r];
     for (size_t s = 0; s < nsyn; s++)
-        bucket[start[post[s]]++] = (syn_entry){pre[s], size ? size[s] : 0.0f};
+        bucket[start[order[post[s]]]++] = (syn_entry){order[pre[s]], size ? size[s] : 0.0f};
     for (int64_t r = n; r > 0; r--) start[r] = start[r - 1]; /* undo the scatter's advance */
     start[0] = 0;
     size_t longest = 0;
@@ -102,10 +118,11 @@ int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *p
         rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", longest);
         goto done;
     }
+    int exact = !size || sums_exact(size, nsyn);
     for (int64_t r = 0; r < n; r++) {
         syn_entry *e = bucket + start[r];
         size_t m = (size_t)(start[r + 1] - start[r]);
-        if ((int64_t)m >= n / 4) counting_sort_row(e, m, tmp, count, n); /* O(m + n) beats O(m log m) */
+        if ((int64_t)m >= n / 4) counting_sort_row(e, m, tmp, count, n, exact); /* O(m + n) beats O(m log m) */
         else qsort(e, m, sizeof *e, cmp_entry);
         merge_row(e, m, a);
         a->indptr[r + 1] = a->nnz;

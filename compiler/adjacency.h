@@ -13,9 +13,10 @@ typedef struct {
     double *size;      /* summed size, or NULL when sizes are absent */
 } adjacency;
 
-/* Builds the n x n adjacency from nsyn (pre, post, size) triples whose
- * indices are already in IR cell order.  size may be NULL. */
-int adjacency_build(int64_t n, size_t nsyn, const int32_t *pre, const int32_t *post,
+/* Builds the n x n adjacency from nsyn (pre, post, size) triples of cell
+ * table rows; order[row] is the IR index of a row (mapped here, so that the
+ * triples need no remapped copy).  Sizes are >= 0; size may be NULL. */
+int adjacency_build(int64_t n, const int32_t *order, size_t nsyn, const int32_t *pre, const int32_t *post,
                     const float *size, adjacency *out);
 void adjacency_free(adjacency *a);
 

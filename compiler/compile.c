@@ -129,23 +129,7 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------------------ adjacency */
-
-static int build_adjacency(const synapse_list *syn, const int32_t *newpos, int64_t n, storage *s)
-{
-    int32_t *pre = malloc((syn->n ? syn->n : 1) * sizeof *pre);
-    int32_t *post = malloc((syn->n ? syn->n : 1) * sizeof *post);
-    int rc = CONNC_OK;
-    if (!pre || !post) rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", syn->n);
-    for (size_t i = 0; rc == CONNC_OK && i < syn->n; i++) {
-        pre[i] = newpos[syn->pre[i]];
-        post[i] = newpos[syn->post[i]];
-    }
-    if (rc == CONNC_OK) rc = adjacency_build(n, syn->n, pre, post, syn->size, &s->adj);
-    free(pre);
-    free(post);
-    return rc;
-}
+/* ------------------------------------------------------------ layers */
 
 /* Layer ranges follow from the cell order: layer l is one contiguous run. */
 static int layer_ranges(const storage *s, int64_t n, const mapping *m, ir *x)
@@ -403,7 +387,7 @@ int compile_column(const cell_table *c, const synapse_list *syn, const mapping *
     x->type = s->type;
     x->inhibitory = s->inhibitory;
     x->position = s->position;
-    CHECK(build_adjacency(syn, newpos, x->ncells, s));
+    CHECK(adjacency_build(x->ncells, newpos, syn->n, syn->pre, syn->post, syn->size, &s->adj));
     x->adj = (ir_pattern){s->adj.n, s->adj.n, s->adj.nnz, s->adj.indptr, s->adj.indices};
     x->count = s->adj.count;
     x->size = s->adj.size;
