@@ -36,7 +36,8 @@ int parse_u64(strview s, uint64_t *out)
     for (; i < s.n; i++) {
         unsigned d = (unsigned char)s.p[i] - '0';
         if (d > 9) return -1;
-        if (v > (UINT64_MAX - d) / 10) return -2;
+        /* v * 10 + d > UINT64_MAX, tested against constants (no division per digit) */
+        if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10)) return -2;
         v = v * 10 + d;
     }
     *out = v;
@@ -61,10 +62,19 @@ int parse_f64(strview s, double *out)
     char buf[64];
     s = sv_trim(s);
     if (!s.p || s.n == 0 || s.n >= sizeof buf) return -1;
+    size_t digits = 0;
     for (size_t i = 0; i < s.n; i++) {
         char c = s.p[i];
+        digits += c >= '0' && c <= '9';
         if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
             return -1;
+    }
+    /* a whole number of up to 15 digits is below 2^53, so exact as a double:
+     * strtod would give the same value, at many times the cost */
+    uint64_t whole;
+    if (digits == s.n && s.n <= 15 && parse_u64(s, &whole) == 0) {
+        *out = (double)whole;
+        return 0;
     }
     memcpy(buf, s.p, s.n);
     buf[s.n] = '\0';
