@@ -24,6 +24,18 @@ if cmp -s "$T/tiny.cir" "$T/gz.cir"; then pass gzip_same_ir; else fail gzip_same
 expect_ok compile_reversed compile --cells "$CELLS" --synapses "$T/syn-rev.csv" -o "$T/rev.cir"
 if cmp -s "$T/tiny.cir" "$T/rev.cir"; then pass row_order_same_ir; else fail row_order_same_ir "reordered rows give other bytes"; fi
 
+# ---- a plain table of 4 MiB or more is read in two threads: the IR is the
+# one gzip (read by one thread) gives, and an error late in it keeps its line
+awk 'BEGIN { split("10 20 30 35 40 45 50 55 60", id, " "); print "pre_pt_root_id,post_pt_root_id,size";
+             for (i = 0; i < 400000; i++) printf "%s,%s,%d.%d\n", id[i % 9 + 1], id[int(i / 9) % 9 + 1], i % 1000, i % 2 * 5 }' >"$T/big.csv"
+gzip -c "$T/big.csv" >"$T/big.csv.gz"
+expect_ok compile_big_plain compile --cells "$CELLS" --synapses "$T/big.csv" -o "$T/big.cir"
+expect_ok compile_big_gzip compile --cells "$CELLS" --synapses "$T/big.csv.gz" -o "$T/big-gz.cir"
+if cmp -s "$T/big.cir" "$T/big-gz.cir"; then pass split_read_same_ir; else fail split_read_same_ir "two threads give other bytes than one"; fi
+sed '390000s/^[0-9]*/x7/' "$T/big.csv" >"$T/big-bad.csv"
+expect_err split_read_error_line 3 "big-bad.csv:390000: field 'pre_pt_root_id': not an unsigned integer: 'x7'" \
+    compile --cells "$CELLS" --synapses "$T/big-bad.csv" -o "$T/x.cir"
+
 # ---- inspect --json: layers (name, size) and projections (from, to, kind, nnz)
 if "$CONNC" inspect --json "$T/tiny.cir" >"$T/inspect.json" 2>"$T/err"; then
     got=$($PY -c '
