@@ -46,13 +46,19 @@ static void favg_copy(const network *net, real *flat, int to_flat)
     }
 }
 
+/* One row per epoch: the 7 numbers of the log line, then the 4 of the
+ * mechanisms' activity (rows of 7 from before those are still read). */
+#define HISTORY_COLS 11
+
 static cJSON *history_json(const run_metrics *m)
 {
     cJSON *arr = cJSON_CreateArray();
     for (int e = 0; e < m->nepochs; e++) {
         const epoch_record *r = &m->epochs[e];
-        double v[7] = {r->epoch, r->train_loss, r->train_accuracy, r->val_loss, r->val_accuracy, r->lr, r->seconds};
-        cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(v, 7));
+        double v[HISTORY_COLS] = {r->epoch,   r->train_loss,  r->train_accuracy, r->val_loss,
+                                  r->val_accuracy, r->lr, r->seconds, r->rejuvenated,
+                                  r->damped,  r->zeroed,      r->crystallised};
+        cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(v, HISTORY_COLS));
     }
     return arr;
 }
@@ -214,10 +220,12 @@ static int load_history(trainer *t, const cJSON *hist)
     r->nepochs = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, hist) {
-        if (cJSON_GetArraySize(row) != 7 || r->nepochs == METRICS_MAX_EPOCHS) return err_set(CONNC_ERR_CORRUPT, "checkpoint history");
-        double v[7];
-        for (int k = 0; k < 7; k++) v[k] = cJSON_GetArrayItem(row, k)->valuedouble;
-        r->epochs[r->nepochs++] = (epoch_record){(int)v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+        int cols = cJSON_GetArraySize(row);
+        if ((cols != 7 && cols != HISTORY_COLS) || r->nepochs == METRICS_MAX_EPOCHS)
+            return err_set(CONNC_ERR_CORRUPT, "checkpoint history");
+        double v[HISTORY_COLS] = {0};
+        for (int k = 0; k < cols; k++) v[k] = cJSON_GetArrayItem(row, k)->valuedouble;
+        r->epochs[r->nepochs++] = (epoch_record){(int)v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
     }
     return CONNC_OK;
 }

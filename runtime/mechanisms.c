@@ -145,6 +145,32 @@ void mech_after_step(network *net)
     }
 }
 
+static long target_weights(const network *net)
+{
+    long n = 0;
+    for (int k = 0; k < net->nproj; k++) n += mech_targets(net, k) ? net->proj[k].n : 0;
+    return n;
+}
+
+void mech_take_activity(network *net, long steps, double *rejuvenated, double *damped, double *zeroed,
+                        double *crystallised)
+{
+    mechanisms *m = &net->mech;
+    double per_step = (double)target_weights(net) * (double)(steps > 0 ? steps : 1);
+    *rejuvenated = (double)m->rejuvenated / per_step;
+    *damped = (double)m->damped / per_step;
+    *zeroed = (double)m->zeroed / per_step;
+    m->rejuvenated = m->damped = m->zeroed = 0;
+    long slow = 0, n = 0;
+    for (int k = 0; net->hp.crystallise_on && k < net->nproj; k++) {
+        if (!mech_targets(net, k)) continue;
+        const projection *p = &net->proj[k];
+        for (long i = 0; i < p->n; i++) slow += m->factor[p->offset + i] < (real)0.01;
+        n += p->n;
+    }
+    *crystallised = n ? (double)slow / (double)n : 0;
+}
+
 /* After a bio layer's backward: its units' activations h and the gradient at
  * their pre-activation (bio_layer.h) feed the BCM states of its projections. */
 void mech_observe(network *net, int op, const real *delta, int B)

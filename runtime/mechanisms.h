@@ -29,6 +29,13 @@ void mech_free(network *net);
 void mech_init(network *net, rng_state *rng);
 void mech_before_step(network *net, rng_state *rng);
 void mech_after_step(network *net);
+/* What the mechanisms did over the last `steps` training steps, as fractions
+ * of the weights they act on: re-drawn by rejuvenation, damped by
+ * crystallisation and zeroed by Dale's projection, per step; and, now, the
+ * share whose crystallisation factor fell below 1 % (all but frozen under
+ * Adam).  The event counts start again from zero. */
+void mech_take_activity(network *net, long steps, double *rejuvenated, double *damped, double *zeroed,
+                        double *crystallised);
 /* BCM (BIO_LAYERS.md §3): after bio op `op`'s backward, delta the gradient at
  * its units' pre-activation [B, size]; at the end of each epoch (0-based). */
 void mech_observe(network *net, int op, const real *delta, int B);

@@ -18,6 +18,8 @@ typedef struct {
 typedef struct {
     int epoch;                  /* 1-based */
     double train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds;
+    /* synaptic-diversity activity (mech_take_activity), 0 when off */
+    double rejuvenated, damped, zeroed, crystallised;
 } epoch_record;
 
 typedef struct {

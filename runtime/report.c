@@ -9,7 +9,9 @@
  *   "test_all":    SPLIT   PublicTest + PrivateTest
  *   "train":       SPLIT   Training, without augmentation
  *   "epochs": [{"epoch": 1, "train_loss", "train_accuracy", "val_loss",
- *               "val_accuracy", "lr", "seconds"}, ...]
+ *               "val_accuracy", "lr", "seconds", "rejuvenated", "damped",
+ *               "zeroed", "crystallised"}, ...]  (the last four: fractions
+ *               per step of the weights the §2 mechanisms act on, 0 when off)
  * }
  * SPLIT = {"split": "PrivateTest", "n": 3589, "loss", "accuracy", "macro_f1",
  *          "per_class": [{"class": "Angry", "precision", "recall", "f1",
@@ -85,6 +87,10 @@ static cJSON *epochs_json(const run_metrics *m)
         cJSON_AddNumberToObject(o, "val_accuracy", e->val_accuracy);
         cJSON_AddNumberToObject(o, "lr", e->lr);
         cJSON_AddNumberToObject(o, "seconds", e->seconds);
+        cJSON_AddNumberToObject(o, "rejuvenated", e->rejuvenated);
+        cJSON_AddNumberToObject(o, "damped", e->damped);
+        cJSON_AddNumberToObject(o, "zeroed", e->zeroed);
+        cJSON_AddNumberToObject(o, "crystallised", e->crystallised);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -214,6 +220,10 @@ static int read_epochs(const char *path, const cJSON *root, run_metrics *m)
         e->val_accuracy = num(o, "val_accuracy");
         e->lr = num(o, "lr");
         e->seconds = num(o, "seconds");
+        e->rejuvenated = num(o, "rejuvenated");
+        e->damped = num(o, "damped");
+        e->zeroed = num(o, "zeroed");
+        e->crystallised = num(o, "crystallised");
     }
     return CONNC_OK;
 }

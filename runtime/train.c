@@ -191,13 +191,14 @@ static void train_epoch(trainer *t, epoch_record *rec)
     progress bar;
     progress_begin(&bar, label, "img", n);
     double t0 = now_seconds(), loss = 0;
-    long correct = 0;
-    for (size_t at = 0; at < n; at += (size_t)bs) {
+    long correct = 0, steps = 0;
+    for (size_t at = 0; at < n; at += (size_t)bs, steps++) {
         int B = (int)(n - at < (size_t)bs ? n - at : (size_t)bs);
         loss += B * trainer_step(t, t->epoch_order + at, B, &correct);
         progress_update(&bar, at + (size_t)B);
     }
     progress_end(&bar, n);
+    mech_take_activity(net, steps, &rec->rejuvenated, &rec->damped, &rec->zeroed, &rec->crystallised);
     rec->epoch = t->st.epoch + 1;
     rec->train_loss = loss / (double)n;
     rec->train_accuracy = (double)correct / (double)n;
@@ -228,6 +229,11 @@ static int end_of_epoch(trainer *t, const epoch_record *rec)
     if (net->hp.scheduler_on) s->adam.lr = plateau_step(&s->plateau, rec->val_loss, s->adam.lr);
     log_info("epoch %d: train loss %.4f acc %.4f, val loss %.4f acc %.4f, lr %.2g, %.1fs", rec->epoch, rec->train_loss,
              rec->train_accuracy, rec->val_loss, rec->val_accuracy, rec->lr, rec->seconds);
+    const net_hyper *hp = &net->hp;
+    if (hp->rejuvenation_on || hp->crystallise_on || hp->dale_on)
+        log_info("epoch %d: per step, of the weights the mechanisms act on, %.3f %% rejuvenated, %.3f %% damped, "
+                 "%.3f %% zeroed by Dale; %.1f %% crystallised (rate below 1 %%)", rec->epoch, 100 * rec->rejuvenated,
+                 100 * rec->damped, 100 * rec->zeroed, 100 * rec->crystallised);
     return s->since_best >= net->hp.patience;
 }
 

@@ -36,6 +36,16 @@ expect_eq resume_same_metrics "$(metrics "$T/killed/metrics.json")" "$(metrics "
 # sign of its presynaptic unit (or is 0); fuzzy factors within 1 +- 0.045
 # (crystallisation only ever shrinks them)
 if [ ! -x "$PY" ]; then skip dale_signs "no /usr/bin/python3"; exit 0; fi
+# the activity each epoch reports: some weights re-drawn and damped with the
+# mechanisms on (fractions of the targeted weights), none without them
+activity() { $PY -c "
+import json,sys
+e=json.load(open(sys.argv[1]))['epochs']
+k=('rejuvenated','damped','zeroed','crystallised')
+print(all(0 < x['rejuvenated'] < 1 and 0 < x['damped'] < 1 and 0 <= x['zeroed'] < 1 and 0 <= x['crystallised'] <= 1 for x in e),
+      all(x[j] == 0 for x in json.load(open(sys.argv[2]))['epochs'] for j in k))" "$1" "$2"; }
+expect_eq mechanisms_activity "$(activity "$T/ref/metrics.json" "$T/plain/metrics.json")" "True True"
+
 got=$(PYTHONPATH=tests $PY - "$T/ref/checkpoint.ckpt" <<'PY'
 import sys, numpy as np, connc_container
 arr = connc_container.read(sys.argv[1])[1]
