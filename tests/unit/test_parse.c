@@ -33,6 +33,32 @@ TEST(parse_u64_bounds)
     EXPECT(v == 7);
 }
 
+/* The 8-digits-at-a-time path against digit-by-digit arithmetic: every
+ * length up to 20, and a non-digit (including '/' and ':', the neighbours of
+ * '0' and '9') at every position of an 18-digit id. */
+TEST(parse_u64_eight_at_a_time)
+{
+    char text[32];
+    uint64_t v, want = 0;
+    for (int n = 1; n <= 19; n++) {
+        text[n - 1] = (char)('0' + (n * 7 + 3) % 10);
+        text[n] = '\0';
+        want = want * 10 + (uint64_t)(text[n - 1] - '0');
+        EXPECT_EQ_INT(u64(text, &v), 0);
+        EXPECT(v == want);
+    }
+    const char *bad = "/:a .-+e";
+    for (int pos = 0; pos < 18; pos++)
+        for (const char *c = bad; *c; c++) {
+            memcpy(text, "864691136968429774", 19);
+            text[pos] = *c;
+            int rc = u64(text, &v);
+            /* a leading '+' or blank is allowed, and a trailing blank */
+            int ok = (pos == 0 && (*c == '+' || *c == ' ')) || (pos == 17 && *c == ' ');
+            EXPECT_EQ_INT(rc, ok ? 0 : -1);
+        }
+}
+
 TEST(parse_u64_rejects)
 {
     uint64_t v;
