@@ -39,7 +39,7 @@ $(BUILD)/runtime/%.o:  EXTRA_INC = -Iruntime
 $(BUILD)/cli/%.o:      EXTRA_INC = -Icompiler -Iruntime -Icli
 $(BUILD)/tests/%.o:    EXTRA_INC = -Icompiler -Iruntime -Itests/unit
 
-.PHONY: all deps run test unit sanitize fuzz bench clean
+.PHONY: all deps run test unit sanitize fuzz bench clean install uninstall
 all: $(BIN)
 
 deps:
@@ -145,6 +145,46 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
 	@FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- make install PREFIX=... (DESTDIR for packagers) / make uninstall:
+# the binary, libconnc.a and libconnc.so (position-independent objects built
+# in $(BUILD)-pic, only connc_* exported), the public header, a pkg-config
+# file, the schemas and the man page (made from the --help texts).
+PREFIX  ?= /usr/local
+VERSION  = $(shell sed -n 's/^\#define CONNC_VERSION_STRING "\(.*\)"/\1/p' include/connc.h)
+SONAME   = libconnc.so.0
+I_BIN = $(DESTDIR)$(PREFIX)/bin
+I_LIB = $(DESTDIR)$(PREFIX)/lib
+I_INC = $(DESTDIR)$(PREFIX)/include
+I_SHARE = $(DESTDIR)$(PREFIX)/share
+
+$(BUILD)/libconnc.so: $(LIB_OBJ) include/libconnc.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=include/libconnc.map $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/connc.1: $(BIN) docs/man.sh
+	sh docs/man.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
+install: $(BIN) $(LIB) $(BUILD)/connc.1
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-pic CFLAGS="$(CFLAGS) -fPIC" $(BUILD)-pic/libconnc.so
+	install -d $(I_BIN) $(I_LIB)/pkgconfig $(I_INC) $(I_SHARE)/connc/schemas $(I_SHARE)/man/man1
+	install -m 755 $(BIN) $(I_BIN)/connc
+	install -m 644 $(LIB) $(I_LIB)/libconnc.a
+	install -m 755 $(BUILD)-pic/libconnc.so $(I_LIB)/libconnc.so.$(VERSION)
+	ln -sf libconnc.so.$(VERSION) $(I_LIB)/$(SONAME)
+	ln -sf $(SONAME) $(I_LIB)/libconnc.so
+	install -m 644 include/connc.h $(I_INC)/connc.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: connc' 'Description: connectome-to-network compiler (MICrONS tables to trainable networks)' \
+	  'Version: $(VERSION)' 'Libs: -L$${libdir} -lconnc' \
+	  'Libs.private: $(strip $(LDLIBS))' 'Cflags: -I$${includedir}' > $(I_LIB)/pkgconfig/connc.pc
+	install -m 644 schemas/* $(I_SHARE)/connc/schemas/
+	install -m 644 $(BUILD)/connc.1 $(I_SHARE)/man/man1/connc.1
+
+uninstall:
+	rm -f $(I_BIN)/connc $(I_LIB)/libconnc.a $(I_LIB)/libconnc.so $(I_LIB)/$(SONAME) \
+	  $(I_LIB)/libconnc.so.$(VERSION) $(I_INC)/connc.h $(I_LIB)/pkgconfig/connc.pc $(I_SHARE)/man/man1/connc.1
+	rm -f $(addprefix $(I_SHARE)/connc/schemas/,$(notdir $(wildcard schemas/*)))
+	rmdir $(I_SHARE)/connc/schemas $(I_SHARE)/connc 2>/dev/null || true
 
 # Speed figures, appended to docs/BENCHMARKS.md (never timed in the tests).
 bench: $(BIN)
