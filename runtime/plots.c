@@ -22,10 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TITLE "font-size=\"14\" font-weight=\"bold\""
-#define SUBTITLE "font-size=\"12\" fill=\"#555\""
-#define PANEL_TITLE "font-size=\"13\" font-weight=\"bold\" fill=\"#333\""
-#define AXIS_TITLE "font-size=\"12\" fill=\"#333\""
 #define BEST_STROKE "stroke=\"#777\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\""
 
 /* ---- learning curves ---- */
@@ -161,8 +157,8 @@ static void panel(svg *s, const run_metrics *m, const svg_plot *frame, const svg
     else svg_linear_ticks(&p.y0, &p.y1, 6, SVG_TICKS_EXPAND, &yt);
     p.ylog = ps->lr;
     svg_axes(s, &p, xt, &yt);
-    svg_text(s, p.x, p.y - 12, PANEL_TITLE, ps->title);
-    svg_text(s, p.x + p.w / 2, p.y + p.h + 38, AXIS_TITLE " text-anchor=\"middle\"", "epoch");
+    svg_text(s, p.x, p.y - 12, SVG_PANEL_TITLE, ps->title);
+    svg_text(s, p.x + p.w / 2, p.y + p.h + 38, SVG_AXIS_TITLE " text-anchor=\"middle\"", "epoch");
     draw_best(s, &p, m, ps);
     for (int l = 0; l < ps->nlines; l++) draw_series(s, &p, m, &ps->lines[l], ps->lr);
 }
@@ -205,7 +201,7 @@ static void curves_subtitle(svg *s, double x, double y, const run_metrics *m)
         snprintf(text + n, sizeof text - n, " \u00b7 PrivateTest accuracy %.1f%%, macro-F1 %.3f", 100 * m->test.accuracy,
                  m->test.macro_f1);
     }
-    svg_text(s, x, y, SUBTITLE, text);
+    svg_text(s, x, y, SVG_SUBTITLE, text);
 }
 
 static int write_curves(const char *path, const run_metrics *m)
@@ -225,7 +221,7 @@ static int write_curves(const char *path, const run_metrics *m)
 
     svg s;
     TRY(svg_open(&s, path, W, H));
-    svg_text(&s, LEFT, 30, TITLE, "Learning curves");
+    svg_text(&s, LEFT, 30, SVG_TITLE, "Learning curves");
     curves_subtitle(&s, LEFT, 50, m);
     legend(&s, RIGHT, 30, m);
     panel(&s, m, &left, &xt, &loss);
@@ -288,8 +284,8 @@ static void class_labels(svg *s, const split_metrics *t)
         svg_text(s, GX + k * CELL + CELL / 2.0, GY + GRID + 20, "text-anchor=\"middle\" font-size=\"13\"",
                  fer_class_name(k));
     }
-    svg_vtext(s, 60, GY + GRID / 2.0, PANEL_TITLE, "True class");
-    svg_text(s, GX + GRID / 2.0, GY + GRID + 46, PANEL_TITLE " text-anchor=\"middle\"", "Predicted class");
+    svg_vtext(s, 60, GY + GRID / 2.0, SVG_PANEL_TITLE, "True class");
+    svg_text(s, GX + GRID / 2.0, GY + GRID + 46, SVG_PANEL_TITLE " text-anchor=\"middle\"", "Predicted class");
 }
 
 /* A vertical bar of the colour scale right of the grid, 100% at the top. */
@@ -309,16 +305,16 @@ static void colour_bar(svg *s)
         svg_line(s, X + BAR, y, X + BAR + 4, y, "stroke=\"#555\"");
         svg_textf(s, X + BAR + 7, y + 4, "font-size=\"11\" fill=\"#444\"", "%d%%", pct);
     }
-    svg_vtext(s, X + BAR + 58, GY + GRID / 2.0, AXIS_TITLE, "share of the true class");
+    svg_vtext(s, X + BAR + 58, GY + GRID / 2.0, SVG_AXIS_TITLE, "share of the true class");
 }
 
 static void confusion_subtitle(svg *s, double x, double y, const split_metrics *t)
 {
     if (t->n == 0) {
-        svg_text(s, x, y, SUBTITLE, "Not evaluated.");
+        svg_text(s, x, y, SVG_SUBTITLE, "Not evaluated.");
         return;
     }
-    svg_textf(s, x, y, SUBTITLE,
+    svg_textf(s, x, y, SVG_SUBTITLE,
               "n = %ld \u00b7 accuracy %.1f%% \u00b7 macro-F1 %.3f \u00b7 each row sums to 100%% (the diagonal is recall)",
               t->n, 100 * t->accuracy, t->macro_f1);
 }
@@ -327,7 +323,7 @@ static int write_confusion(const char *path, const split_metrics *t)
 {
     svg s;
     TRY(svg_open(&s, path, GX + GRID + 130, GY + GRID + 76));
-    svg_text(&s, 40, 30, TITLE, "Confusion matrix: PrivateTest");
+    svg_text(&s, 40, 30, SVG_TITLE, "Confusion matrix: PrivateTest");
     confusion_subtitle(&s, 40, 50, t);
     for (int r = 0; r < METRICS_CLASSES; r++)
         for (int c = 0; c < METRICS_CLASSES; c++) cell(&s, r, c, t->confusion[r][c], support(t, r));

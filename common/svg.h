@@ -1,4 +1,5 @@
-/* svg.h: a tiny SVG writer for the run reports (plots.c).
+/* svg.h: a tiny SVG writer for the run reports (runtime/plots.c) and the
+ * pictures of a compiled connectome (compiler/ir_plot.c).
  *
  *   svg s;
  *   TRY(svg_open(&s, "dir/plot.svg", 800, 600));
@@ -22,6 +23,12 @@
 typedef struct {
     outfile out;
 } svg;
+
+/* The house style of connc's pictures, as attrs for svg_text. */
+#define SVG_TITLE "font-size=\"14\" font-weight=\"bold\""
+#define SVG_SUBTITLE "font-size=\"12\" fill=\"#555\""
+#define SVG_PANEL_TITLE "font-size=\"13\" font-weight=\"bold\" fill=\"#333\""
+#define SVG_AXIS_TITLE "font-size=\"12\" fill=\"#333\""
 
 /* Starts a document of width x height pixels (viewBox 0 0 width height) on
  * a white background, in a sans-serif font of 12px unless overridden. */
