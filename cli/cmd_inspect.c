@@ -2,6 +2,9 @@
 #include "cli.h"
 #include "connc.h"
 #include "container.h"
+#include "ir.h"
+#include "ir_plot.h"
+#include "progress.h"
 #include "summary.h"
 
 #include <cJSON.h>
@@ -9,12 +12,16 @@
 
 static void help(void)
 {
-    printf("usage: connc inspect [--json] [--arrays] FILE\n\n"
+    printf("usage: connc inspect [--json] [--arrays] [--plot DIR] FILE\n\n"
            "Summarises an IR (.cir) or network description (.cnet): layers and sizes,\n"
            "per-projection nnz and density, inhibition, provenance.  The file is fully\n"
            "validated (every checksum) first.\n\n"
            "  --json     print one JSON object: the metadata plus 'kind', 'file' and 'arrays'\n"
            "  --arrays   also list the stored arrays (name, type, shape)\n"
+           "  --plot DIR also draw an IR as SVG pictures in DIR (created if missing):\n"
+           "             layers.svg (layers, mask sizes and densities), masks.svg (each\n"
+           "             mask as a raster), degrees.svg (in/out-degree and synapse-size\n"
+           "             histograms), inhibition.svg (each layer's inhibition vector)\n"
            "  -h, --help this help\n");
 }
 
@@ -46,14 +53,31 @@ static void print_arrays(const connc_file *f)
     }
 }
 
+/* The pictures of an IR (ir_plot.h). */
+static int draw(const char *path, const char *dir)
+{
+    ir x;
+    int rc = ir_read(path, &x);
+    if (rc == CONNC_OK) {
+        rc = ir_plot(&x, dir);
+        ir_free(&x);
+    }
+    if (rc < 0) return cli_fail("inspect", rc);
+    log_info("wrote layers.svg, masks.svg, degrees.svg and inhibition.svg in %s", dir);
+    return EXIT_OK;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, 0, 'j'}, {"arrays", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"json", no_argument, 0, 'j'}, {"arrays", no_argument, 0, 'a'}, {"plot", required_argument, 0, 'p'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int json = 0, arrays = 0, c;
+    const char *plot_dir = NULL;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'j') json = 1;
         else if (c == 'a') arrays = 1;
+        else if (c == 'p') plot_dir = optarg;
         else if (c == 'h') { help(); return EXIT_OK; }
         else return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
     }
@@ -76,6 +100,8 @@ int cmd_inspect(int argc, char **argv)
         summary_print(stdout, connc_file_metadata(f), connc_file_kind(f));
         if (arrays) print_arrays(f);
     }
+    int is_ir = strcmp(connc_file_kind(f), "ir") == 0;
     connc_file_close(f);
-    return EXIT_OK;
+    if (plot_dir && !is_ir) return cli_usage_error("inspect", "--plot draws an IR (.cir); %s is not one", argv[optind]);
+    return plot_dir ? draw(argv[optind], plot_dir) : EXIT_OK;
 }
