@@ -1,6 +1,7 @@
 /* cmd_train.c: `connc train` and `connc eval` - the runtime's commands. */
 #include "cli.h"
 #include "error.h"
+#include "infile.h"
 #include "trainer.h"
 
 #include <stdlib.h>
@@ -74,12 +75,26 @@ int cmd_train(int argc, char **argv)
 
 static void eval_help(void)
 {
-    printf("usage: connc eval RUNDIR [--data F] [--threads T]\n\n"
+    printf("usage: connc eval RUNDIR [--data F] [--threads T] [--json]\n\n"
            "Evaluates the best-validation weights of a run on every split and rewrites\n"
            "RUNDIR/metrics.json and the plots.\n\n"
            "  --data F        FER-2013 CSV (default: $FER2013, else the shipped sample)\n"
            "  --cache-dir D   parsed-data cache directory; --no-cache: none\n"
-           "  --threads T     threads (default 2), as for train\n");
+           "  --threads T     threads (default 2), as for train\n"
+           "  --json          print the new metrics.json on stdout\n");
+}
+
+/* The run's metrics.json, as written, on stdout. */
+static int print_metrics(const char *run_dir)
+{
+    char path[4096], *text;
+    size_t len;
+    if (snprintf(path, sizeof path, "%s/metrics.json", run_dir) >= (int)sizeof path)
+        return err_set(CONNC_ERR_USAGE, "%s: run directory name too long", run_dir);
+    TRY(infile_read(path, 64u << 20, &text, &len));
+    fwrite(text, 1, len, stdout);
+    free(text);
+    return CONNC_OK;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -87,21 +102,23 @@ int cmd_eval(int argc, char **argv)
     static const struct option longopts[] = {
         {"data", required_argument, 0, 'd'}, {"cache-dir", required_argument, 0, 'C'},
         {"no-cache", no_argument, 0, 'N'}, {"threads", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *data = default_data(), *cache = NULL;
     long threads = 2;
-    int c;
+    int c, json = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 'C': cache = optarg; break;
         case 'N': cache = FER_CACHE_OFF; break;
         case 't': if (cli_int("eval", "--threads", optarg, 1, 256, &threads)) return EXIT_USAGE; break;
+        case 'j': json = 1; break;
         case 'h': eval_help(); return EXIT_OK;
         default: return cli_usage_error("eval", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return cli_usage_error("eval", "expected exactly one run directory");
     int rc = eval_run(argv[optind], data, cache, (int)threads);
+    if (rc == CONNC_OK && json) rc = print_metrics(argv[optind]);
     return rc < 0 ? cli_fail("eval", rc) : EXIT_OK;
 }

@@ -34,6 +34,13 @@ for c in $commands; do
     "$CONNC" "$c" --help | verbatim
     echo ".fi"
 done
+echo ".SH HELP TOPICS"
+for t in $("$CONNC" --help | sed -n 's/^help topics: //p'); do
+    echo ".SS connc help $t"
+    echo ".nf"
+    "$CONNC" help "$t" | verbatim
+    echo ".fi"
+done
 cat <<'TAIL'
 .SH FILES
 .TP

@@ -32,6 +32,16 @@ for c in $cmds; do
 done
 [ "$n" -ge 5 ] && pass help_lists_commands || fail help_lists_commands "found $n: $cmds"
 
+# `connc help COMMAND` is the command's --help; `connc help TOPIC` a topic
+expect_eq help_command "$("$CONNC" help train)" "$("$CONNC" train --help)"
+topics=$("$CONNC" --help | sed -n 's/^help topics: //p')
+for t in $topics; do
+    if "$CONNC" help "$t" >"$T/out" 2>"$T/err" && [ -s "$T/out" ] && [ ! -s "$T/err" ]; then pass "help_topic_$t"
+    else fail "help_topic_$t" "$(head -c 200 "$T/err")"; fi
+done
+expect_eq help_topics_listed "$(echo $topics | wc -w)" 3
+expect_err help_unknown_topic 2 "no command or topic 'nope'" "$CONNC" help nope
+
 # ---- usage errors: exit 2, one line on stderr
 "$CONNC" >"$T/out" 2>"$T/err"
 rc=$?

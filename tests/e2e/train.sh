@@ -62,6 +62,9 @@ expect_eq resume_same_metrics "$(metrics "$T/killed/metrics.json")" "$(metrics "
 cp "$T/ref/metrics.json" "$T/ref.json"
 expect_ok eval "$CONNC" -q eval "$T/ref" --data $DATA --cache-dir "$T/cache" --threads 1
 expect_eq eval_same_metrics "$(metrics "$T/ref/metrics.json")" "$(metrics "$T/ref.json")"
+# --json prints that same document on stdout
+"$CONNC" -q eval "$T/ref" --data $DATA --cache-dir "$T/cache" --threads 1 --json >"$T/eval.json"
+expect_eq eval_json "$(cmp "$T/eval.json" "$T/ref/metrics.json" && echo same)" same
 
 # run-time ablations and the baseline
 expect_ok ablate_masks_noise $TRAIN --epochs 1 --ablate masks,noise,conv -o "$T/abl"
