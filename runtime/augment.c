@@ -248,3 +248,8 @@ void augment_plain(const uint8_t *in, float *out)
 {
     for (int i = 0; i < N * N; i++) out[i] = (float)in[i] * GREY_SCALE;
 }
+
+void augment_standardise(const float *in, real mean, real std, real *out)
+{
+    for (int i = 0; i < N * N; i++) out[i] = (in[i] - mean) / std;
+}

@@ -28,6 +28,7 @@
 #define CONNC_AUGMENT_H
 
 #include "fer2013.h"
+#include "real.h"
 #include "xoshiro.h"
 
 #include <stdint.h>
@@ -62,5 +63,10 @@ void augment_sample(rng_state *r, const augment_params *p, augment_draw *d);
 void augment_apply(const uint8_t *in, const augment_draw *d, float *out);
 /* The evaluation path: grey / 255, bit-identical to augment_apply of the identity draw. */
 void augment_plain(const uint8_t *in, float *out);
+/* The network's input from an image in [0, 1]: (x - mean) / std with the
+ * training set's pixel statistics.  Training, evaluation and
+ * connc_model_predict all go through this one expression, so their inputs
+ * are bit-identical. */
+void augment_standardise(const float *in, real mean, real std, real *out);
 
 #endif

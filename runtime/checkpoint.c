@@ -83,6 +83,9 @@ static cJSON *state_json(const trainer *t, const char *digest)
     cJSON_AddNumberToObject(m, "best_epoch", s->best_epoch);
     cJSON_AddNumberToObject(m, "since_best", s->since_best);
     cJSON_AddNumberToObject(m, "best_val_accuracy", s->best_val_accuracy);
+    /* what the weights expect of their input, for users of the run without its data (connc_model_open) */
+    cJSON_AddNumberToObject(m, "pixel_mean", t->mean);
+    cJSON_AddNumberToObject(m, "pixel_std", t->std);
     cJSON_AddItemToObject(m, "history", history_json(&t->metrics));
     return m;
 }

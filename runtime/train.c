@@ -92,8 +92,7 @@ static void fill_slice(void *ctx, int w, int n)
         const uint8_t *src = t->data.pixels + (size_t)j->idx[b] * FER_PIXELS;
         if (j->augment) augment_apply(src, &t->draws[b], px);
         else augment_plain(src, px);
-        real *dst = t->net.input + (size_t)b * FER_PIXELS;
-        for (int p = 0; p < FER_PIXELS; p++) dst[p] = (px[p] - t->mean) / t->std;
+        augment_standardise(px, t->mean, t->std, t->net.input + (size_t)b * FER_PIXELS);
     }
 }
 
