@@ -3,7 +3,9 @@
  * Every function returns a connc_status: 0 on success, a negative code on
  * failure.  After a failure connc_errmsg() gives one line naming the file,
  * line and field at fault.  Handles are opaque; each *_open / *_new has a
- * matching *_close / *_free that accepts NULL.
+ * matching *_close / *_free that accepts NULL.  Getters (counts, names)
+ * return a plain value; the connc_ir_ functions refuse a NULL handle with
+ * CONNC_ERR_USAGE, and their getters return 0 or NULL.
  */
 #ifndef CONNC_H
 #define CONNC_H
@@ -60,5 +62,51 @@ const char *connc_file_metadata(const connc_file *f);
 size_t connc_file_array_count(const connc_file *f);
 int connc_file_array_at(const connc_file *f, size_t i, connc_array *out);
 int connc_file_array(const connc_file *f, const char *name, connc_array *out);
+
+/* ---- The compiled connectome (.cir): layers, masks, inhibition ----
+ *
+ * Cells are numbered globally in IR order: by layer (in the mapping's
+ * order), then by root id; cells in no layer (the inhibitory interneurons
+ * under the BioNIC mapping, unmapped types) come last.  schemas/ir.md has
+ * every array; connc_file_open on the same path gives them all, this API the
+ * layer structure in typed form.  Everything returned is borrowed: valid
+ * until connc_ir_close. */
+
+typedef struct connc_ir connc_ir;
+
+typedef struct {
+    const char *name;           /* the mapping's layer name ("A" ... "D" for BioNIC) */
+    int64_t first_cell, ncells; /* the layer's cells are first_cell .. first_cell + ncells - 1 */
+    /* I_L, ncells entries: per cell of the layer, the synapses it receives
+     * from cells of inhibitory types (distinct inhibitory cells when
+     * compiled with --inhibition partners) */
+    const int32_t *inhibition;
+    int64_t inhibited_cells;    /* cells with inhibition > 0 ("nonzero" in connc inspect) */
+} connc_layer;
+
+/* A binary sparse matrix (every stored entry is 1) in CSR form. */
+typedef struct {
+    int64_t nrows, ncols, nnz;
+    const int64_t *indptr;      /* nrows + 1 row starts */
+    const int32_t *indices;     /* nnz column indices, ascending within each row */
+} connc_csr;
+
+/* Opens and fully validates an IR file (memory-mapped); a .cnet is refused. */
+int connc_ir_open(const char *path, connc_ir **out);
+void connc_ir_close(connc_ir *x);
+/* The JSON metadata (provenance, mapping, options, statistics; schemas/ir.md). */
+const char *connc_ir_metadata(const connc_ir *x);
+size_t connc_ir_layer_count(const connc_ir *x);
+/* Layer i (0 <= i < connc_ir_layer_count) in the mapping's order. */
+int connc_ir_layer(const connc_ir *x, size_t i, connc_layer *out);
+/* A layer's mask by name: "L.intra" is N_L, the connections within layer
+ * L (ncells_L x ncells_L; the diagonal only when compiled with --autapses);
+ * "L.inter" is M_L, the connections into L from the layer before it
+ * (ncells_L x ncells_{L-1}); the first layer has none.  Rows are the
+ * postsynaptic cells, columns the presynaptic ones, both numbered from 0
+ * within their layer (global cell = first_cell + index).  An entry exists
+ * where the synapse count reaches the compile threshold.  An unknown name
+ * is CONNC_ERR_NOTFOUND with a message listing the valid ones. */
+int connc_ir_mask(const connc_ir *x, const char *name, connc_csr *out);
 
 #endif
