@@ -4,8 +4,9 @@
  * failure.  After a failure connc_errmsg() gives one line naming the file,
  * line and field at fault.  Handles are opaque; each *_open / *_new has a
  * matching *_close / *_free that accepts NULL.  Getters (counts, names)
- * return a plain value; the connc_ir_ functions refuse a NULL handle with
- * CONNC_ERR_USAGE, and their getters return 0 or NULL.
+ * return a plain value; the connc_ir_ and connc_model_ functions refuse a
+ * NULL handle with CONNC_ERR_USAGE, and their getters return 0 or NULL
+ * ("?" for a class name).
  */
 #ifndef CONNC_H
 #define CONNC_H
@@ -108,5 +109,38 @@ int connc_ir_layer(const connc_ir *x, size_t i, connc_layer *out);
  * where the synapse count reaches the compile threshold.  An unknown name
  * is CONNC_ERR_NOTFOUND with a message listing the valid ones. */
 int connc_ir_mask(const connc_ir *x, const char *name, connc_csr *out);
+
+/* ---- Inference with a trained run ----
+ *
+ * A model is a run directory of `connc train`: its network.cnet with the
+ * best-validation weights of its checkpoint.ckpt and the run's ablation
+ * list, the weights `connc eval` evaluates, and the training set's pixel
+ * mean and std the images are standardised with (recorded in the
+ * checkpoint; for older checkpoints, which lack them, read from the run's
+ * metrics.json, which `connc train` and `connc eval` write). */
+
+typedef struct connc_model connc_model;
+
+#define CONNC_IMAGE_SIDE 48     /* images are 48 x 48 grey levels, as in FER-2013 */
+#define CONNC_IMAGE_PIXELS (CONNC_IMAGE_SIDE * CONNC_IMAGE_SIDE)
+
+/* Loads the run in run_dir.  threads (1-16; more are clamped) split each
+ * batch as `connc eval --threads` does; like connc itself this sets
+ * OpenBLAS's thread count for the whole process. */
+int connc_model_open(const char *run_dir, int threads, connc_model **out);
+void connc_model_close(connc_model *m);
+/* Number of classes (7 for FER-2013). */
+int connc_model_classes(const connc_model *m);
+/* Name of class c ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise",
+ * "Neutral"), static; "?" out of range. */
+const char *connc_model_class_name(const connc_model *m, int c);
+/* Classifies n images (CONNC_IMAGE_PIXELS grey levels 0-255 each, row-major,
+ * image after image, as in the FER-2013 CSV) into probs (n x classes,
+ * caller-allocated, row i for image i): the softmax of the logits `connc
+ * eval` computes for them.  Images go through the network in batches of 64
+ * from the first on, as eval runs a split (in file order); given a split in
+ * that order and with eval's thread count, the logits are eval's to the bit.
+ * One model is not for two threads at once. */
+int connc_model_predict(connc_model *m, const uint8_t *pixels, size_t n, float *probs);
 
 #endif

@@ -215,7 +215,12 @@ static int load_mechanisms(connc_file *f, network *net)
     return CONNC_OK;
 }
 
-static double jnum(const cJSON *m, const char *k) { const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, k); return cJSON_IsNumber(v) ? v->valuedouble : 0; }
+/* A metadata number, or fallback when absent (or the metadata damaged). */
+static double jnum(const cJSON *m, const char *k, double fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
 
 static int load_history(trainer *t, const cJSON *hist)
 {
@@ -233,10 +238,27 @@ static int load_history(trainer *t, const cJSON *hist)
     return CONNC_OK;
 }
 
-static int load_state(trainer *t, const cJSON *m, const char *path)
+/* Opens a checkpoint and parses its metadata (*m is NULL when the text is
+ * damaged; check_run then refuses it). */
+static int open_checkpoint(const char *path, connc_file **f, cJSON **m)
+{
+    *m = NULL;
+    TRY(connc_file_open(path, f));
+    if (strcmp(connc_file_kind(*f), "checkpoint") != 0) {
+        connc_file_close(*f);
+        *f = NULL;
+        return err_set(CONNC_ERR_FORMAT, "%s: not a checkpoint", path);
+    }
+    *m = cJSON_Parse(connc_file_metadata(*f));
+    return CONNC_OK;
+}
+
+/* The checkpoint was made by this schema, for net's description, with this
+ * ablation list: its weights fit net. */
+static int check_run(const network *net, const cJSON *m, const char *path, const char *ablate)
 {
     char digest[65];
-    net_digest(&t->net, digest);
+    net_digest(net, digest);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(m, "schema");
     const cJSON *nd = cJSON_GetObjectItemCaseSensitive(m, "network_sha256");
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, CKPT_SCHEMA) != 0)
@@ -244,19 +266,25 @@ static int load_state(trainer *t, const cJSON *m, const char *path)
     if (!cJSON_IsString(nd) || strcmp(nd->valuestring, digest) != 0)
         return err_set(CONNC_ERR_USAGE, "%s: the checkpoint belongs to another network description", path);
     const cJSON *ab = cJSON_GetObjectItemCaseSensitive(m, "ablate");
-    if (!cJSON_IsString(ab) || strcmp(ab->valuestring, t->opt.ablate ? t->opt.ablate : "") != 0)
+    if (!cJSON_IsString(ab) || strcmp(ab->valuestring, ablate ? ablate : "") != 0)
         return err_set(CONNC_ERR_USAGE, "%s: the run was started with --ablate '%s'; resume it with the same list", path,
                        cJSON_IsString(ab) ? ab->valuestring : "?");
+    return CONNC_OK;
+}
+
+static int load_state(trainer *t, const cJSON *m, const char *path)
+{
+    TRY(check_run(&t->net, m, path, t->opt.ablate));
     train_state *s = &t->st;
-    s->epoch = (int)jnum(m, "epochs_done");
-    s->adam.t = (long)jnum(m, "adam_t");
-    s->adam.lr = jnum(m, "lr");
+    s->epoch = (int)jnum(m, "epochs_done", 0);
+    s->adam.t = (long)jnum(m, "adam_t", 0);
+    s->adam.lr = jnum(m, "lr", 0);
     const cJSON *pb = cJSON_GetObjectItemCaseSensitive(m, "plateau_best");
     s->plateau.best = cJSON_IsNumber(pb) ? pb->valuedouble : INFINITY;
-    s->plateau.bad_epochs = (int)jnum(m, "plateau_bad_epochs");
-    s->best_epoch = (int)jnum(m, "best_epoch");
-    s->since_best = (int)jnum(m, "since_best");
-    s->best_val_accuracy = jnum(m, "best_val_accuracy");
+    s->plateau.bad_epochs = (int)jnum(m, "plateau_bad_epochs", 0);
+    s->best_epoch = (int)jnum(m, "best_epoch", 0);
+    s->since_best = (int)jnum(m, "since_best", 0);
+    s->best_val_accuracy = jnum(m, "best_val_accuracy", 0);
     return load_history(t, cJSON_GetObjectItemCaseSensitive(m, "history"));
 }
 
@@ -269,12 +297,7 @@ int checkpoint_load(trainer *t, const char *path)
     real *favg = malloc((size_t)(nf ? nf : 1) * sizeof *favg);
     int rc = favg ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory");
     if (rc < 0) goto done;
-    CHECK(connc_file_open(path, &f));
-    if (strcmp(connc_file_kind(f), "checkpoint") != 0) {
-        rc = err_set(CONNC_ERR_FORMAT, "%s: not a checkpoint", path);
-        goto done;
-    }
-    m = cJSON_Parse(connc_file_metadata(f));
+    CHECK(open_checkpoint(path, &f, &m));
     CHECK(load_state(t, m, path));
     CHECK(load_array(f, "param", net->param, (uint64_t)net->P));
     CHECK(load_array(f, "adam_m", net->adam_m, (uint64_t)net->P));
@@ -293,16 +316,30 @@ done:
     return rc;
 }
 
+int checkpoint_load_best(network *net, const char *path, const char *ablate, double pixel[2])
+{
+    connc_file *f;
+    cJSON *m;
+    TRY(open_checkpoint(path, &f, &m));
+    int rc = check_run(net, m, path, ablate);
+    if (rc == CONNC_OK) rc = load_array(f, "best_param", net->param, (uint64_t)net->P);
+    pixel[0] = jnum(m, "pixel_mean", NAN);
+    pixel[1] = jnum(m, "pixel_std", NAN);
+    cJSON_Delete(m);
+    connc_file_close(f);
+    return rc;
+}
+
 int checkpoint_peek(const char *path, char *ablate, size_t cap, train_options *o)
 {
     connc_file *f;
-    TRY(connc_file_open(path, &f));
-    cJSON *m = cJSON_Parse(connc_file_metadata(f));
+    cJSON *m;
+    TRY(open_checkpoint(path, &f, &m));
     const cJSON *ab = cJSON_GetObjectItemCaseSensitive(m, "ablate");
-    double seed = jnum(m, "seed"), limit = jnum(m, "limit_train");
+    double seed = jnum(m, "seed", 0), limit = jnum(m, "limit_train", 0);
     int rc = CONNC_OK;
     /* ranges checked before the casts: a double beyond them is undefined behaviour */
-    if (strcmp(connc_file_kind(f), "checkpoint") != 0 || !cJSON_IsString(ab) || strlen(ab->valuestring) >= cap ||
+    if (!cJSON_IsString(ab) || strlen(ab->valuestring) >= cap ||
         !(seed >= 0 && seed <= 9007199254740992.0) || !(limit >= 0 && limit <= 1073741824.0))
         rc = err_set(CONNC_ERR_FORMAT, "%s: not a connc checkpoint (or damaged run settings)", path);
     else {

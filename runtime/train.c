@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVAL_BATCH 64
-
 /* ------------------------------------------------------------ data */
 
 static int split_indices(trainer *t)

@@ -8,6 +8,10 @@
 #include "network.h"
 #include "optimizer.h"
 
+/* Images per forward pass in evaluation (and the largest training batch);
+ * connc_model_predict uses the same, so its batches are eval's. */
+#define EVAL_BATCH 64
+
 typedef struct {
     const char *net_path;       /* .cnet to train (train) */
     const char *data_path;      /* FER-2013 CSV (plain or gzip) */
@@ -68,6 +72,12 @@ int eval_run(const char *run_dir, const char *data_path, const char *cache_dir, 
 /* checkpoint.c */
 int checkpoint_save(const trainer *t, const char *path);
 int checkpoint_load(trainer *t, const char *path);
+/* The best-validation weights of a run's checkpoint into net->param, after
+ * the same checks as checkpoint_load (schema, description, ablation list:
+ * net must be the run's network.cnet loaded with the list checkpoint_peek
+ * gives), and the training-set pixel mean and std the run standardised its
+ * images with into pixel[0..1] (NAN when the checkpoint predates them). */
+int checkpoint_load_best(network *net, const char *path, const char *ablate, double pixel[2]);
 /* The run settings a checkpoint was made with (ablation list, seed, training
  * subset) into o; the ablation text is copied into ablate[cap]. */
 int checkpoint_peek(const char *path, char *ablate, size_t cap, train_options *o);

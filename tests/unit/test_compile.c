@@ -160,7 +160,7 @@ void tiny_tables(const char *tag, int layout, int shuffle, const char **cells, c
     *synapses = spath;
 }
 
-static int compile_paths(const char *cells_path, const char *syn_path, const compile_options *opt, ir *out)
+int compile_tables(const char *cells_path, const char *syn_path, const compile_options *opt, ir *out)
 {
     compile_options def;
     compile_options_default(&def);
@@ -188,7 +188,7 @@ int tiny_compile(const compile_options *o, ir *out)
 {
     const char *c, *s;
     tiny_tables("tiny", TINY_CSV, 0, &c, &s);
-    return compile_paths(c, s, o, out);
+    return compile_tables(c, s, o, out);
 }
 
 /* ------------------------------------------------------------ checks */
@@ -457,7 +457,7 @@ TEST(compile_order_and_layout_independent)
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         tiny_tables(v[i].tag, v[i].layout, v[i].shuffle, &c, &s);
-        int rc = compile_paths(c, s, NULL, &x);
+        int rc = compile_tables(c, s, NULL, &x);
         EXPECT_EQ_INT(rc, 0);
         if (rc) { fprintf(stderr, "    %s: %s\n", v[i].tag, connc_errmsg()); continue; }
         const char *out = tmp_path("variant.cir");
@@ -470,7 +470,7 @@ TEST(compile_order_and_layout_independent)
         }
     }
     /* tests/data holds the same tables for the end-to-end tests */
-    if (compile_paths("tests/data/tiny_cells.csv", "tests/data/tiny_synapses.csv", NULL, &x) == 0) {
+    if (compile_tables("tests/data/tiny_cells.csv", "tests/data/tiny_synapses.csv", NULL, &x) == 0) {
         EXPECT_EQ_INT(ir_write(&x, tmp_path("data.cir")), 0);
         ir_free(&x);
         EXPECT(same_file(ref, tmp_path("data.cir")));
@@ -493,19 +493,19 @@ TEST(compile_empty_layer)
     const char *cells = tmp_file("nod-cells.csv", "pt_root_id,cell_type\n1,4P\n2,23P\n3,5P-IT\n4,BC\n");
     const char *syn = tmp_file("nod-syn.csv", "pre_pt_root_id,post_pt_root_id\n1,2\n");
     ir x;
-    EXPECT_ERR(compile_paths(cells, syn, NULL, &x), CONNC_ERR_FORMAT, "layer 'D' has no cells");
+    EXPECT_ERR(compile_tables(cells, syn, NULL, &x), CONNC_ERR_FORMAT, "layer 'D' has no cells");
     EXPECT(x.meta == NULL && x.layers == NULL);
     /* no size column: adjacency without sizes; no position: no positions */
     cells = tmp_file("nosize-cells.csv", "pt_root_id,cell_type\n1,4P\n2,23P\n3,5P-IT\n4,6P-CT\n");
     syn = tmp_file("nosize-syn.csv", "pre_pt_root_id,post_pt_root_id\n1,2\n1,2\n");
-    EXPECT_EQ_INT(compile_paths(cells, syn, NULL, &x), 0);
+    EXPECT_EQ_INT(compile_tables(cells, syn, NULL, &x), 0);
     EXPECT(x.size == NULL && x.position == NULL);
     EXPECT_EQ_INT(x.adj.nnz, 1);
     if (x.count) EXPECT_EQ_INT(x.count[0], 2);
     ir_free(&x);
     /* an empty JSON synapse array: a column without synapses */
     syn = tmp_file("nosyn.json", "[]");
-    EXPECT_EQ_INT(compile_paths(cells, syn, NULL, &x), 0);
+    EXPECT_EQ_INT(compile_tables(cells, syn, NULL, &x), 0);
     EXPECT_EQ_INT(x.adj.nnz, 0);
     ir_free(&x);
 }

@@ -11,6 +11,9 @@ enum { TINY_CSV, TINY_CSV_GZ, TINY_JSON };
 /* Writes the tiny cell and synapse tables in a layout (synapse rows in a
  * shuffled order when shuffle != 0) and returns their paths (static). */
 void tiny_tables(const char *tag, int layout, int shuffle, const char **cells, const char **synapses);
+/* Compiles cell and synapse tables with the default mapping and options o
+ * (NULL: defaults). */
+int compile_tables(const char *cells_path, const char *syn_path, const compile_options *o, ir *out);
 /* Compiles the tiny tables (CSV, default mapping) with options o (NULL: defaults). */
 int tiny_compile(const compile_options *o, ir *out);
 
