@@ -37,3 +37,32 @@ expect_eq() {
 
 # Debian's python3 (numpy/scipy come from Debian packages), if present.
 PY=/usr/bin/python3
+
+# sample_run CONNC DIR: the shipped column compiled and emitted into DIR,
+# trained for one epoch on 300 images of the shipped FER-2013 sample into
+# DIR/run and evaluated there: the run the API examples are checked against.
+sample_run() {
+    col=connectomes/minnie65_v1_column_synth data=examples/data/fer2013_sample.csv.gz
+    "$1" -q compile --cells $col/cells.csv --synapses $col/synapses.csv.gz -o "$2/c.cir" &&
+        "$1" -q emit "$2/c.cir" -o "$2/c.cnet" &&
+        "$1" -q train "$2/c.cnet" --data $data --cache-dir "$2/cache" --limit 300 --epochs 1 --threads 1 -o "$2/run" &&
+        "$1" -q eval "$2/run" --data $data --cache-dir "$2/cache" --threads 1
+}
+
+# private_test: the header and PrivateTest rows of the shipped sample (plain CSV).
+private_test() { gzip -dc examples/data/fer2013_sample.csv.gz | awk -F, 'NR == 1 || $3 == "PrivateTest"'; }
+
+# same_confusion LISTING METRICS: "True N" when the N rows of a classify
+# example's listing (row, label, predicted, p), counted by (label,
+# predicted), make up the PrivateTest confusion matrix of metrics.json.
+same_confusion() {
+    $PY -c '
+import json, sys
+names = ["Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]
+got = [[0] * 7 for _ in names]
+rows = [line.split() for line in open(sys.argv[1]).read().splitlines()[1:]]
+for _, label, predicted, _ in rows:
+    got[names.index(label)][names.index(predicted)] += 1
+want = json.load(open(sys.argv[2]))["test"]["confusion"]
+print(got == [[int(v) for v in row] for row in want], len(rows))' "$1" "$2" 2>&1
+}
