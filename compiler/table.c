@@ -512,7 +512,8 @@ fail:
 static int skip_line(table *t)
 {
     for (;;) {
-        char *nl = memchr(t->buf + t->pos, '\n', t->len - t->pos);
+        /* a part just opened has no buffer yet: memchr must not see NULL, even for 0 bytes */
+        char *nl = t->pos < t->len ? memchr(t->buf + t->pos, '\n', t->len - t->pos) : NULL;
         if (nl) {
             t->pos = (size_t)(nl - t->buf) + 1;
             return 1;
