@@ -23,7 +23,7 @@ static void train_help(void)
            "  --no-cache      parse the CSV every time\n"
            "  --epochs N      stop after N epochs (default: the description's max_epochs)\n"
            "  --seed S        random seed: initialisation, order, augmentation, noise (default 1)\n"
-           "  --threads T     threads (default 2; up to 16 split each batch, BCM runs on one);\n"
+           "  --threads T     threads (default 2; up to 16 split each batch);\n"
            "                  same seed + threads = same result\n"
            "  --ablate LIST   switches to turn off, comma-separated (e.g. masks,noise;\n"
            "                  see 'connc emit --list')\n"

@@ -203,9 +203,10 @@ static void backward_slice(void *ctx, int w, int n)
     real *scratch = network_scratch(net, w);
     for (int i = net->nops - 1; B > 0 && i >= 0; i--) {
         double t0 = net->profile && w == 0 ? now_seconds() : 0;
+        const bio_state *bio = net->ops[i].bio;
         op_backward(net, &net->ops[i], op_input(net, i, b0), op_dinput(net, i, b0), b0, B, grad_of(net, w), scratch);
-        if (net->ops[i].kind == OP_BIO_LAYER && net->mech.nbcm) /* one worker: the whole batch (network.h) */
-            mech_observe(net, i, scratch + (long)B * net->ops[i].bio->size, B); /* bio_layer.h */
+        if (bio && bio->delta) /* BCM observes the whole batch after the pass: keep this slice's (bio_layer.h) */
+            memcpy(bio->delta + (long)b0 * bio->size, scratch + (long)B * bio->size, (size_t)B * bio->size * sizeof(real));
         if (net->profile && w == 0) net->op_seconds[i][1] += now_seconds() - t0;
     }
 }
@@ -256,6 +257,8 @@ void network_backward(network *net, int B)
     batch_job j = {net, B, 1};
     workers_run(&net->pool, backward_slice, &j);
     if (net->pool.n > 1) workers_run(&net->pool, sum_gradients, &j);
+    for (int i = 0; i < net->nops; i++)
+        if (net->ops[i].bio && net->ops[i].bio->delta) mech_observe(net, i, net->ops[i].bio->delta, B);
 }
 
 int network_set_threads(network *net, int threads)
@@ -265,16 +268,11 @@ int network_set_threads(network *net, int threads)
     free(net->wscratch);
     net->wgrad = net->wscratch = NULL;
     int n = threads < 1 ? 1 : threads > WORKERS_MAX ? WORKERS_MAX : threads;
-    if (n > 1 && !net->mech.nbcm) { /* BCM observes whole batches inside the backward pass */
-        net->wgrad = calloc((size_t)(n - 1) * (size_t)net->P, sizeof *net->wgrad);
-        net->wscratch = malloc((size_t)(n - 1) * (size_t)net->scratch_n * sizeof *net->wscratch);
-        if (net->wgrad && net->wscratch && workers_open(&net->pool, n) == 0) {
-            openblas_set_num_threads(1); /* one thread per part of the batch */
-            return n;
-        }
-        network_set_threads(net, 1);
-        return -1;
-    }
-    openblas_set_num_threads(threads < 1 ? 1 : threads);
-    return 1;
+    openblas_set_num_threads(1); /* one thread per part of the batch */
+    if (n == 1) return 1;
+    net->wgrad = calloc((size_t)(n - 1) * (size_t)net->P, sizeof *net->wgrad);
+    net->wscratch = malloc((size_t)(n - 1) * (size_t)net->scratch_n * sizeof *net->wscratch);
+    if (net->wgrad && net->wscratch && workers_open(&net->pool, n) == 0) return n;
+    network_set_threads(net, 1);
+    return -1;
 }
