@@ -8,9 +8,11 @@
  * activations for the Hebbian update, BCM and BioLogicalNeuron statistics)
  * is gathered from all ranks, and the gradients are summed, so every rank
  * takes the same optimiser step on the same numbers as one process would.
- * With K = 2 and T threads a rank, a run is bit-identical to one process
- * with 2T threads (a + b = b + a); otherwise the gradient sums are
- * associated differently and results agree up to summation order.
+ * Two ranks of one thread split a batch as one process of two threads does
+ * and add the same two gradients (a + b = b + a): the run is bit-identical.
+ * Otherwise the gradient sums are associated differently (and uneven
+ * batches split a little differently) and results agree up to summation
+ * order.
  *
  * All MPI calls live in dist.c.  Built without CONNC_MPI (the default make)
  * every function is the one-process case: rank 0 of 1, nothing to exchange.
