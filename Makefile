@@ -14,11 +14,21 @@ HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
 ifneq ($(HDF5_LIBS),)
 HDF5_DEF = -DCONNC_HAVE_HDF5
 endif
-CPPFLAGS = -Iinclude -Icommon -D_FILE_OFFSET_BITS=64 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HDF5_DEF) $(HDF5_CFLAGS)
+CPPFLAGS = -Iinclude -Icommon -D_FILE_OFFSET_BITS=64 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(HDF5_DEF) $(HDF5_CFLAGS) $(MPI_DEF)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lz -lopenblas -lcurl) $(HDF5_LIBS) -lm
 
+# `make MPI=1`: the MPI flavour (runtime/dist.c, data-parallel training under
+# mpirun or srun), built by mpicc into build-mpi/ as bin/connc-mpi: its own
+# name, because it needs the MPI libraries at run time, and so that both
+# flavours can be built side by side without rebuilding each other.
+ifeq ($(MPI),1)
+CC       = mpicc
+BUILD   ?= build-mpi
+BIN     ?= bin/connc-mpi
+MPI_DEF  = -DCONNC_MPI
+endif
 BUILD   ?= build
-BIN      = bin/connc
+BIN     ?= bin/connc
 LIB      = $(BUILD)/libconnc.a
 
 COMMON_SRC   = $(wildcard common/*.c)
@@ -77,7 +87,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 
 # Gradient checks: the runtime's kernels again, in double precision
 # (-DCONNC_REAL_DOUBLE), against central differences (tests/gradcheck).
-F64_KERNELS  = activation attention bcm bio_layer bio_neuron bio_neuron_op conv2d diversity hebbian layer_norm linear loss masked_dense mechanisms \
+F64_KERNELS  = activation attention bcm bio_layer bio_neuron bio_neuron_op conv2d dist diversity hebbian layer_norm linear loss masked_dense mechanisms \
                network_load network_run optimizer pool projections sparse_linear workers
 F64_SRC      = $(F64_KERNELS:%=runtime/%.c) $(wildcard tests/gradcheck/*.c) tests/unit/harness.c
 F64_OBJ      = $(F64_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -191,6 +201,6 @@ bench: $(BIN)
 	@for b in bench/*.sh; do sh $$b || exit 1; done
 
 clean:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-fuzz build-mpi bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(F64_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

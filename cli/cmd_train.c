@@ -1,7 +1,9 @@
 /* cmd_train.c: `connc train` and `connc eval` - the runtime's commands. */
 #include "cli.h"
+#include "dist.h"
 #include "error.h"
 #include "infile.h"
+#include "progress.h"
 #include "trainer.h"
 
 #include <stdlib.h>
@@ -16,14 +18,17 @@ static void train_help(void)
            "Trains a compiled network description on FER-2013 (BIONIC.md §3): Training split\n"
            "to learn, PublicTest to validate (scheduler, early stopping, best epoch),\n"
            "PrivateTest to report.  RUNDIR gets metrics.json, learning_curves.svg,\n"
-           "confusion.svg, checkpoint.ckpt (written after every epoch) and network.cnet.\n\n"
+           "confusion.svg, checkpoint.ckpt (written after every epoch) and network.cnet.\n"
+           "Under mpirun or srun the MPI build (bin/connc-mpi, 'make MPI=1') splits each\n"
+           "batch across the ranks, each with T threads: the result of one process with\n"
+           "ranks x T threads up to the order of float sums; rank 0 logs and writes RUNDIR.\n\n"
            "  --data F        FER-2013 CSV, plain or gzip (default: $FER2013, else the\n"
            "                  shipped sample " DEFAULT_DATA ")\n"
            "  --cache-dir D   where the parsed-data cache lives (default ~/.cache/connc)\n"
            "  --no-cache      parse the CSV every time\n"
            "  --epochs N      stop after N epochs (default: the description's max_epochs)\n"
            "  --seed S        random seed: initialisation, order, augmentation, noise (default 1)\n"
-           "  --threads T     threads (default 2; up to 16 split each batch, BCM runs on one);\n"
+           "  --threads T     threads (default 2; up to 16 split each batch);\n"
            "                  same seed + threads = same result\n"
            "  --ablate LIST   switches to turn off, comma-separated (e.g. masks,noise;\n"
            "                  see 'connc emit --list')\n"
@@ -36,6 +41,24 @@ static const char *default_data(void)
 {
     const char *env = getenv("FER2013");
     return env && *env ? env : DEFAULT_DATA;
+}
+
+/* train and eval run as one rank of an MPI job when mpirun or srun started
+ * them (dist.h; the plain build is always a job of one): only rank 0 logs,
+ * and a failure on any rank ends every rank. */
+static int join_job(void)
+{
+    int rc = dist_init();
+    if (dist_rank() > 0) connc_verbosity = 0;
+    return rc;
+}
+
+static int leave_job(const char *cmd, int rc)
+{
+    int code = rc < 0 ? cli_fail(cmd, rc) : EXIT_OK;
+    if (rc < 0) dist_abort(code);
+    dist_finalize();
+    return code;
 }
 
 int cmd_train(int argc, char **argv)
@@ -69,8 +92,9 @@ int cmd_train(int argc, char **argv)
     if (optind != argc - 1) return cli_usage_error("train", "expected exactly one network description (.cnet)");
     if (!o.run_dir) return cli_usage_error("train", "-o RUNDIR is required");
     o.net_path = argv[optind];
-    int rc = train_run(&o);
-    return rc < 0 ? cli_fail("train", rc) : EXIT_OK;
+    int rc = join_job();
+    if (rc == CONNC_OK) rc = train_run(&o);
+    return leave_job("train", rc);
 }
 
 static void eval_help(void)
@@ -118,7 +142,8 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (optind != argc - 1) return cli_usage_error("eval", "expected exactly one run directory");
-    int rc = eval_run(argv[optind], data, cache, (int)threads);
-    if (rc == CONNC_OK && json) rc = print_metrics(argv[optind]);
-    return rc < 0 ? cli_fail("eval", rc) : EXIT_OK;
+    int rc = join_job();
+    if (rc == CONNC_OK) rc = eval_run(argv[optind], data, cache, (int)threads);
+    if (rc == CONNC_OK && json && dist_rank() == 0) rc = print_metrics(argv[optind]);
+    return leave_job("eval", rc);
 }

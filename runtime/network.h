@@ -45,6 +45,7 @@ typedef struct {
     /* saved activations, [B, size] each */
     real *a, *h_inter, *h_comb, *h, *mean, *rstd, *tmp;
     real *noise_buf;            /* [B, size] synaptic noise of a training step, drawn before the forward */
+    real *delta;                /* [B, size] dLoss/dh_comb of the last backward, kept for BCM (NULL without BCM) */
     real *f_avg;                /* Hebbian homeostasis: EMA of normalised activity (owned, in checkpoints) */
     int split_inter, split_intra; /* weight splitting: block size Gamma of each projection (0: off) */
 } bio_state;
@@ -177,21 +178,26 @@ void network_init_params(network *net, rng_state *rng);
  * them): every batch is split into that many parts, each run through all ops
  * by its own thread with its own gradient buffer and scratch, and OpenBLAS
  * runs single-threaded inside each; the gradients are summed after the
- * backward pass.  Descriptions with BCM, whose observation needs the whole
- * batch inside the backward pass, run on one thread and give OpenBLAS the
- * threads instead.  Returns the parts a batch is split
- * into, or -1 out of memory (one part is used then).  Results depend on the
- * number of parts only through the order of floating-point sums. */
+ * backward pass.  Returns the parts a batch is split into, or -1 out of
+ * memory (one part is used then).  Results depend on the number of parts
+ * only through the order of floating-point sums. */
 int network_set_threads(network *net, int threads);
+/* The images [*b0, *b0 + *count) of a batch of B that worker w of n runs:
+ * this rank's part (dist.h), split evenly over the workers. */
+void network_slice(int B, int w, int n, int *b0, int *count);
 /* Worker w's scratch (scratch_n reals); worker 0's is net->scratch. */
 real *network_scratch(const network *net, int w);
 
 /* Forward of a batch in net->input; returns the logits [B, classes].
- * training turns synaptic noise on (drawn from rng). */
+ * training turns synaptic noise on (drawn from rng).  Under several ranks
+ * (dist.h) each computes its part and the results the batch-level code
+ * reads are gathered: every rank returns the whole batch's logits. */
 const real *network_forward(network *net, int B, int training, rng_state *rng);
 /* Where the caller writes dLoss/dlogits [B, classes] before the backward pass. */
 real *network_dlogits(network *net);
-/* Backward from network_dlogits(); accumulates into net->grad. */
+/* Backward from network_dlogits(); accumulates into net->grad (summed over
+ * the ranks), then feeds the BCM states the whole batch's observations
+ * (mech_observe). */
 void network_backward(network *net, int B);
 
 #endif

@@ -369,6 +369,7 @@ static void carve_bio(network *net, bio_state *b, size_t *cur)
     b->rstd = take(net, cur, net->max_batch);
     b->f_avg = take(net, cur, b->size);
     b->noise_buf = b->noise ? take(net, cur, n) : NULL;
+    b->delta = net->hp.bcm_on ? take(net, cur, n) : NULL;
 }
 
 /* A masked projection's kernel scratch (bio_layer.h). */

@@ -1,6 +1,7 @@
 /* network_run.c: initialise, then run the planned ops forward and backward. */
 #include "bio_layer.h"
 #include "bio_neuron_op.h"
+#include "dist.h"
 #include "diversity.h"
 #include "mechanisms.h"
 #include "network.h"
@@ -172,10 +173,12 @@ typedef struct {
     int B, training;
 } batch_job;
 
-static void slice_of(int B, int w, int n, int *b0, int *count)
+void network_slice(int B, int w, int n, int *b0, int *count)
 {
-    *b0 = (int)((long)B * w / n);
-    *count = (int)((long)B * (w + 1) / n) - *b0;
+    long lo, part;
+    dist_part(B, &lo, &part);
+    *b0 = (int)(lo + part * w / n);
+    *count = (int)(lo + part * (w + 1) / n) - *b0;
 }
 
 real *network_scratch(const network *net, int w) { return w ? net->wscratch + (w - 1) * net->scratch_n : net->scratch; }
@@ -186,7 +189,7 @@ static void forward_slice(void *ctx, int w, int n)
     batch_job *j = ctx;
     network *net = j->net;
     int b0, B;
-    slice_of(j->B, w, n, &b0, &B);
+    network_slice(j->B, w, n, &b0, &B);
     for (int i = 0; B > 0 && i < net->nops; i++) {
         double t0 = net->profile && w == 0 ? now_seconds() : 0;
         op_forward(net, &net->ops[i], op_input(net, i, b0), b0, B, j->training, network_scratch(net, w));
@@ -199,13 +202,14 @@ static void backward_slice(void *ctx, int w, int n)
     batch_job *j = ctx;
     network *net = j->net;
     int b0, B;
-    slice_of(j->B, w, n, &b0, &B);
+    network_slice(j->B, w, n, &b0, &B);
     real *scratch = network_scratch(net, w);
     for (int i = net->nops - 1; B > 0 && i >= 0; i--) {
         double t0 = net->profile && w == 0 ? now_seconds() : 0;
+        const bio_state *bio = net->ops[i].bio;
         op_backward(net, &net->ops[i], op_input(net, i, b0), op_dinput(net, i, b0), b0, B, grad_of(net, w), scratch);
-        if (net->ops[i].kind == OP_BIO_LAYER && net->mech.nbcm) /* one worker: the whole batch (network.h) */
-            mech_observe(net, i, scratch + (long)B * net->ops[i].bio->size, B); /* bio_layer.h */
+        if (bio && bio->delta) /* BCM observes the whole batch after the pass: keep this slice's (bio_layer.h) */
+            memcpy(bio->delta + (long)b0 * bio->size, scratch + (long)B * bio->size, (size_t)B * bio->size * sizeof(real));
         if (net->profile && w == 0) net->op_seconds[i][1] += now_seconds() - t0;
     }
 }
@@ -236,6 +240,24 @@ static void draw_noise(network *net, int B, rng_state *rng)
     }
 }
 
+/* What the batch-level code after a forward pass reads, from every rank
+ * (dist.h): the logits (loss, accuracy) and, in training, each bio layer's h
+ * (the Hebbian update, BCM's y) and each BioLogicalNeuron op's output (its
+ * homeostasis). */
+static void gather_forward(network *net, int B, int training)
+{
+    dist_batch a[NET_MAX_OPS + 1];
+    int n = 0;
+    for (int i = 0; training && i < net->nops; i++) {
+        const net_op *op = &net->ops[i];
+        if (op->bio) a[n++] = (dist_batch){op->bio->h, op->bio->size};
+        if (op->bln) a[n++] = (dist_batch){op->out, op->out_n};
+    }
+    const net_op *last = &net->ops[net->nops - 1];
+    a[n++] = (dist_batch){last->out, last->out_n};
+    dist_gather(a, n, B);
+}
+
 const real *network_forward(network *net, int B, int training, rng_state *rng)
 {
     batch_job j = {net, B, training};
@@ -246,16 +268,34 @@ const real *network_forward(network *net, int B, int training, rng_state *rng)
         if (op->kind == OP_BIO_NEURON) bio_neuron_weights(net->param + op->pw, net->param + op->pw2, op->save1, (int)op->in_n, op->c);
     }
     workers_run(&net->pool, forward_slice, &j);
+    gather_forward(net, B, training);
     return net->ops[net->nops - 1].out;
 }
 
 real *network_dlogits(network *net) { return net->ops[net->nops - 1].dout; }
+
+/* BCM observes the whole batch after the backward pass: every slice's and
+ * every rank's deltas (dist.h). */
+static void observe_bcm(network *net, int B)
+{
+    dist_batch delta[NET_MAX_OPS];
+    int n = 0;
+    for (int i = 0; i < net->nops; i++) {
+        const bio_state *b = net->ops[i].bio;
+        if (b && b->delta) delta[n++] = (dist_batch){b->delta, b->size};
+    }
+    if (n) dist_gather(delta, n, B);
+    for (int i = 0; i < net->nops; i++)
+        if (net->ops[i].bio && net->ops[i].bio->delta) mech_observe(net, i, net->ops[i].bio->delta, B);
+}
 
 void network_backward(network *net, int B)
 {
     batch_job j = {net, B, 1};
     workers_run(&net->pool, backward_slice, &j);
     if (net->pool.n > 1) workers_run(&net->pool, sum_gradients, &j);
+    dist_sum(net->grad, net->P); /* every rank's images (dist.h) */
+    observe_bcm(net, B);
 }
 
 int network_set_threads(network *net, int threads)
@@ -265,16 +305,11 @@ int network_set_threads(network *net, int threads)
     free(net->wscratch);
     net->wgrad = net->wscratch = NULL;
     int n = threads < 1 ? 1 : threads > WORKERS_MAX ? WORKERS_MAX : threads;
-    if (n > 1 && !net->mech.nbcm) { /* BCM observes whole batches inside the backward pass */
-        net->wgrad = calloc((size_t)(n - 1) * (size_t)net->P, sizeof *net->wgrad);
-        net->wscratch = malloc((size_t)(n - 1) * (size_t)net->scratch_n * sizeof *net->wscratch);
-        if (net->wgrad && net->wscratch && workers_open(&net->pool, n) == 0) {
-            openblas_set_num_threads(1); /* one thread per part of the batch */
-            return n;
-        }
-        network_set_threads(net, 1);
-        return -1;
-    }
-    openblas_set_num_threads(threads < 1 ? 1 : threads);
-    return 1;
+    openblas_set_num_threads(1); /* one thread per part of the batch */
+    if (n == 1) return 1;
+    net->wgrad = calloc((size_t)(n - 1) * (size_t)net->P, sizeof *net->wgrad);
+    net->wscratch = malloc((size_t)(n - 1) * (size_t)net->scratch_n * sizeof *net->wscratch);
+    if (net->wgrad && net->wscratch && workers_open(&net->pool, n) == 0) return n;
+    network_set_threads(net, 1);
+    return -1;
 }

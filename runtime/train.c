@@ -6,12 +6,14 @@
 #include "augment.h"
 #include "bio_layer.h"
 #include "bio_neuron_op.h"
+#include "dist.h"
 #include "error.h"
 #include "hebbian.h"
 #include "mechanisms.h"
 #include "outfile.h"
 #include "progress.h"
 #include "report.h"
+#include "sha256.h"
 #include "trainer.h"
 
 #include <cblas.h>
@@ -79,14 +81,17 @@ typedef struct {
     int B, augment;
 } batch_fill;
 
-/* Worker w's part of the batch: the images from their drawn choices, then
- * standardised into the network's input. */
+/* Worker w's part of the batch (network_slice: its part of this rank's):
+ * the images from their drawn choices, then standardised into the network's
+ * input. */
 static void fill_slice(void *ctx, int w, int n)
 {
     const batch_fill *j = ctx;
     trainer *t = j->t;
     float *px = t->pixels + (size_t)w * FER_PIXELS;
-    for (int b = (int)((long)j->B * w / n); b < (int)((long)j->B * (w + 1) / n); b++) {
+    int b0, count;
+    network_slice(j->B, w, n, &b0, &count);
+    for (int b = b0; b < b0 + count; b++) {
         const uint8_t *src = t->data.pixels + (size_t)j->idx[b] * FER_PIXELS;
         if (j->augment) augment_apply(src, &t->draws[b], px);
         else augment_plain(src, px);
@@ -95,7 +100,8 @@ static void fill_slice(void *ctx, int w, int n)
 }
 
 /* The random choices are drawn in image order from the one training stream
- * (the same numbers for any thread count), the images made in parallel. */
+ * (the same numbers for any thread or rank count: every rank draws the
+ * whole batch's), the images made in parallel. */
 static void fill_batch(trainer *t, const uint32_t *idx, int B, int augment, uint8_t *labels)
 {
     const augment_params ap = augmentation(&t->net.hp);
@@ -347,10 +353,10 @@ static char *run_json(const trainer *t)
 {
     char buf[1024];
     snprintf(buf, sizeof buf,
-             "{\"seed\": %llu, \"threads\": %d, \"ablate\": \"%s\", \"data_sha256\": \"%s\", \"train_images\": %zu,"
-             " \"pixel_mean\": %.9g, \"pixel_std\": %.9g}",
-             (unsigned long long)t->opt.seed, t->opt.threads, t->opt.ablate ? t->opt.ablate : "", t->data.source_sha256,
-             t->count[FER_TRAINING], (double)t->mean, (double)t->std);
+             "{\"seed\": %llu, \"threads\": %d, \"ranks\": %d, \"ablate\": \"%s\", \"data_sha256\": \"%s\","
+             " \"train_images\": %zu, \"pixel_mean\": %.9g, \"pixel_std\": %.9g}",
+             (unsigned long long)t->opt.seed, t->opt.threads, dist_size(), t->opt.ablate ? t->opt.ablate : "",
+             t->data.source_sha256, t->count[FER_TRAINING], (double)t->mean, (double)t->std);
     return strdup(buf);
 }
 
@@ -366,6 +372,7 @@ static int has_bio_neuron(const network *net)
 static int report_best_epoch(trainer *t)
 {
     final_evaluation(t);
+    if (dist_rank() != 0) return CONNC_OK; /* rank 0 writes (dist.h) */
     char *extra = run_json(t);
     int rc = extra ? report_write_json(t->opt.run_dir, &t->metrics, extra) : err_set(CONNC_ERR_NOMEM, "out of memory");
     if (rc == CONNC_OK) rc = report_write_plots(t->opt.run_dir, &t->metrics);
@@ -379,6 +386,33 @@ static int report_best_epoch(trainer *t)
     return rc;
 }
 
+/* dist.h's promise, checked at the start (epoch 0) and after every epoch:
+ * every rank has the same settings, weights and training RNG state.  A rank
+ * that drifted would train another model, or wait forever in a collective
+ * the others never reach (a different number of steps). */
+static int ranks_agree(const trainer *t, int epoch)
+{
+    if (dist_size() == 1) return CONNC_OK;
+    const train_options *o = &t->opt;
+    sha256_ctx h;
+    char hex[65];
+    int same;
+    sha256_init(&h);
+    sha256_update(&h, t->net.param, (size_t)t->net.P * sizeof(real));
+    sha256_update(&h, &t->st.rng, sizeof t->st.rng);
+    sha256_update(&h, t->count, sizeof t->count);
+    sha256_update(&h, &o->epochs, sizeof o->epochs);
+    sha256_update(&h, t->data.source_sha256, strlen(t->data.source_sha256));
+    sha256_update(&h, o->ablate ? o->ablate : "", o->ablate ? strlen(o->ablate) : 0);
+    sha256_final_hex(&h, hex);
+    dist_same((const unsigned char *)hex, 64, &same);
+    if (same) return CONNC_OK;
+    char when[32] = "at the start";
+    if (epoch) snprintf(when, sizeof when, "after epoch %d", epoch);
+    return err_set(CONNC_ERR_USAGE, "the %d ranks disagree %s: different settings, data or weights (give every rank "
+                                    "the same arguments)", dist_size(), when);
+}
+
 static int train_loop(trainer *t, const char *ckpt)
 {
     int max_epochs = t->opt.epochs > 0 ? t->opt.epochs : t->net.hp.max_epochs;
@@ -388,7 +422,8 @@ static int train_loop(trainer *t, const char *ckpt)
         train_epoch(t, rec);
         t->metrics.nepochs++;
         int stop = end_of_epoch(t, rec);
-        TRY(checkpoint_save(t, ckpt));
+        TRY(ranks_agree(t, rec->epoch));
+        if (dist_rank() == 0) TRY(checkpoint_save(t, ckpt)); /* the others hold the same state */
         if (stop) {
             log_info("early stopping: no validation improvement for %d epochs", t->net.hp.patience);
             break;
@@ -398,18 +433,32 @@ static int train_loop(trainer *t, const char *ckpt)
     return CONNC_OK;
 }
 
+/* Rank 0 makes the run directory and copies the description into it; the
+ * other ranks (dist.h) wait for that copy, which they read too. */
+static int prepare_run_dir(const trainer *t)
+{
+    if (dist_rank() == 0) {
+        TRY(make_dirs(t->opt.run_dir));
+        if (!t->opt.resume) TRY(copy_file(t->opt.net_path, t->net_copy));
+    }
+    dist_barrier();
+    return CONNC_OK;
+}
+
 int train_run(const train_options *o)
 {
     trainer *t;
     TRY(trainer_new(o, &t));
     int rc;
-    CHECK(make_dirs(o->run_dir));
-    if (!o->resume) CHECK(copy_file(o->net_path, t->net_copy));
+    CHECK(prepare_run_dir(t));
     CHECK(trainer_setup(t, o, t->net_copy));
     trainer_init_state(t);
     if (o->resume) CHECK(checkpoint_load(t, t->ckpt_path));
-    log_info("training %ld parameters on %zu images (batch %d, %d thread%s)", t->net.P, t->count[FER_TRAINING],
-             t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s");
+    CHECK(ranks_agree(t, 0));
+    char ranks[48] = "";
+    if (dist_size() > 1) snprintf(ranks, sizeof ranks, " on each of %d ranks", dist_size());
+    log_info("training %ld parameters on %zu images (batch %d, %d thread%s%s)", t->net.P, t->count[FER_TRAINING],
+             t->net.hp.batch_size, o->threads, o->threads == 1 ? "" : "s", ranks);
     CHECK(train_loop(t, t->ckpt_path));
     CHECK(report_best_epoch(t));
     log_info("best epoch %d: PrivateTest accuracy %.4f, macro-F1 %.4f; report in %s", t->metrics.best_epoch,

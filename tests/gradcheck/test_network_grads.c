@@ -5,6 +5,7 @@
 #include "gradcheck.h"
 #include "harness.h"
 #include "hebbian.h"
+#include "mechanisms.h"
 #include "network.h"
 
 #include <stdlib.h>
@@ -204,15 +205,20 @@ TEST(grad_whole_network_weight_splitting)
 
 /* The input projection as a BioLogicalNeuron layer (BIO_LAYERS.md §1:
  * W = g V / ||V||, GELU) in place of linear + ReLU: one more tensor, g. */
+/* s with its first `from` replaced by `to` (malloc'd). */
+static char *replaced(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    size_t head = (size_t)(at - s), n = strlen(s) + strlen(to) + 1;
+    char *out = malloc(n);
+    snprintf(out, n, "%.*s%s%s", (int)head, s, to, at + strlen(from));
+    return out;
+}
+
 static char *bio_neuron_meta(void)
 {
-    const char *lin = "{\"op\":\"linear\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},{\"op\":\"relu\"},";
-    const char *bln = "{\"op\":\"bio_neuron\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},";
-    const char *at = strstr(META, lin);
-    size_t head = (size_t)(at - META);
-    char *meta = malloc(strlen(META) + 64);
-    snprintf(meta, strlen(META) + 64, "%.*s%s%s", (int)head, META, bln, META + head + strlen(lin));
-    return meta;
+    return replaced(META, "{\"op\":\"linear\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},{\"op\":\"relu\"},",
+                    "{\"op\":\"bio_neuron\",\"name\":\"input_projection\",\"in\":2304,\"out\":3},");
 }
 
 TEST(grad_whole_network_bio_neuron)
@@ -308,4 +314,48 @@ TEST(network_threads_equal_one_thread_bio_neuron)
     char *meta = bio_neuron_meta();
     check_threads(meta);
     free(meta);
+}
+
+/* BCM's observations (the error at the units, with the sliding threshold's
+ * <y^2>) of one training pass over `threads` threads, copied into obs (the
+ * states' rows, obs_sum then sq_avg). */
+static void bcm_pass(network *net, int threads, const real *input, double *obs)
+{
+    real z[35], *g = malloc((size_t)net->P * sizeof(real)), *h = malloc((size_t)net->P * sizeof(real));
+    EXPECT_EQ_INT(network_set_threads(net, threads), threads);
+    for (int i = 0; i < net->mech.nbcm; i++) bcm_reset(&net->mech.bcm[i]);
+    train_pass(net, input, z, g, h);
+    for (int i = 0, at = 0; i < net->mech.nbcm; i++)
+        for (int r = 0; r < net->mech.bcm[i].rows; r++, at += 2) {
+            obs[at] = net->mech.bcm[i].obs_sum[r];
+            obs[at + 1] = net->mech.bcm[i].sq_avg[r];
+        }
+    free(g), free(h);
+}
+
+/* BCM observes the whole batch after the backward pass (network_backward),
+ * so a batch split over threads gives the one-thread observations. */
+TEST(network_threads_bcm_observations)
+{
+    char *sw = replaced(META, "\"class_weights\":true}", "\"class_weights\":true,\"bcm\":true}");
+    char *meta = replaced(sw, "\"bcm_observe\":0,\"bcm_decay\":0,\"bcm_sliding\":0", "\"bcm_observe\":1,\"bcm_decay\":0,\"bcm_sliding\":1");
+    network net;
+    EXPECT_EQ_INT(network_load(write_tiny_cnet(meta), 5, NULL, &net), 0);
+    free(sw), free(meta);
+    if (harness_failed) return;
+    EXPECT_EQ_INT(net.mech.nbcm, 5); /* A intra; B, C inter and intra */
+    rng_state r;
+    rng_init(&r, 3);
+    network_init_params(&net, &r);
+    real *input = malloc(5 * 2304 * sizeof(real));
+    for (int i = 0; i < 5 * 2304; i++) input[i] = (real)(2 * rng_double(&r) - 1);
+    double one[2 * 5 * 4], many[2 * 5 * 4] = {0};
+    bcm_pass(&net, 1, input, one);
+    EXPECT(one[0] != 0 && one[1] != 0);
+    for (int threads = 2; threads <= 4; threads++) {
+        bcm_pass(&net, threads, input, many);
+        for (int i = 0; i < 2 * (3 + 4 + 4 + 2 + 2); i++) EXPECT_NEAR(many[i], one[i], 1e-12 * (1 + fabs(one[i])));
+    }
+    free(input);
+    network_free(&net);
 }
