@@ -442,19 +442,15 @@ int compile_finish(ir *x, const synapse_list *syn)
 
 /* ------------------------------------------------------------ driver */
 
-int compile_column(const cell_table *c, const synapse_list *syn, const mapping *m,
-                   const compile_options *o, ir *x)
+int compile_synapses(ir *x, const int32_t *newpos, const synapse_list *syn)
 {
-    int64_t *start = calloc(c->n + 1, sizeof *start);
+    int64_t *start = calloc((size_t)x->ncells + 1, sizeof *start);
     adj_entry *bucket = malloc((syn->n ? syn->n : 1) * sizeof *bucket);
-    int32_t *newpos = malloc((c->n ? c->n : 1) * sizeof *newpos);
     int rc;
-    memset(x, 0, sizeof *x);
-    if (!start || !bucket || !newpos) {
+    if (!start || !bucket) {
         rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", syn->n);
         goto fail;
     }
-    CHECK(compile_begin(c, m, o, newpos, x));
     CHECK(compile_adjacency_begin(x, syn->size != NULL, NULL));
     adjacency_group(x->ncells, newpos, syn->n, syn->pre, syn->post, syn->size, bucket, start);
     int exact = !syn->size || adjacency_sums_exact(syn->size, syn->n);
@@ -463,6 +459,22 @@ int compile_column(const cell_table *c, const synapse_list *syn, const mapping *
 fail:
     free(start);
     free(bucket);
+    return rc;
+}
+
+int compile_column(const cell_table *c, const synapse_list *syn, const mapping *m,
+                   const compile_options *o, ir *x)
+{
+    int32_t *newpos = malloc((c->n ? c->n : 1) * sizeof *newpos);
+    int rc;
+    memset(x, 0, sizeof *x);
+    if (!newpos) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu cells", c->n);
+        goto fail;
+    }
+    CHECK(compile_begin(c, m, o, newpos, x));
+    CHECK(compile_synapses(x, newpos, syn));
+fail:
     free(newpos);
     if (rc < 0) ir_free(x);
     return rc;

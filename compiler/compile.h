@@ -32,6 +32,9 @@ int compile_begin(const cell_table *cells, const mapping *map, const compile_opt
 /* Starts the adjacency, the masks and the rest derived from it; their
  * arrays go to scratch files in dir, or stay in memory when dir is NULL. */
 int compile_adjacency_begin(ir *x, int with_size, const char *dir);
+/* The rest of compile_column after compile_begin: the synapses, all read,
+ * are in syn. */
+int compile_synapses(ir *x, const int32_t *newpos, const synapse_list *syn);
 /* Adds rows r0 .. r1 - 1 (rows come in order): row r's synapses are
  * e[start[r - r0] .. start[r - r0 + 1]) (reordered here); exact as for
  * adjacency_add_row. */

@@ -44,6 +44,8 @@ int spill_append(spill *s, const void *p, uint64_t n)
 {
     if (n == 0) return CONNC_OK;
     if (s->file) {
+        if (s->reading && fseeko(s->file, 0, SEEK_END) != 0) return io_error(s, "seek");
+        s->reading = 0;
         if (fwrite(p, s->width, n, s->file) != n) return io_error(s, "write");
     } else {
         if (s->n + n > s->cap) TRY(grow(s, s->n + n));
@@ -59,22 +61,37 @@ int spill_flush(spill *s)
     return CONNC_OK;
 }
 
+int spill_seek(spill *s, uint64_t first)
+{
+    s->pos = first;
+    if (!s->file) return CONNC_OK;
+    TRY(spill_flush(s));
+    s->reading = 1;
+    return fseeko(s->file, (off_t)(first * s->width), SEEK_SET) == 0 ? CONNC_OK : io_error(s, "seek");
+}
+
+int spill_read(spill *s, void *out, uint64_t n)
+{
+    if (s->pos + n > s->n)
+        return err_set(CONNC_ERR_IO, "scratch file in %s: reading past its end", s->dir ? s->dir : "memory");
+    if (n == 0) return CONNC_OK;
+    if (!s->file) memcpy(out, (const char *)s->data + s->pos * s->width, n * s->width);
+    else if (fread(out, s->width, n, s->file) != n) return io_error(s, "read");
+    s->pos += n;
+    return CONNC_OK;
+}
+
 int spill_hash(spill *s, uint64_t first, uint64_t n, sha256_ctx *h)
 {
-    if (!s->file) {
-        if (n) sha256_update(h, (const char *)s->data + first * s->width, n * s->width);
-        return CONNC_OK;
-    }
-    TRY(spill_flush(s));
-    if (fseeko(s->file, (off_t)(first * s->width), SEEK_SET) != 0) return io_error(s, "seek");
+    TRY(spill_seek(s, first));
     char buf[1 << 16];
-    for (uint64_t left = n * s->width; left > 0;) {
-        size_t take = left < sizeof buf ? (size_t)left : sizeof buf;
-        if (fread(buf, 1, take, s->file) != take) return io_error(s, "read");
-        sha256_update(h, buf, take);
+    for (uint64_t left = n; left > 0;) {
+        uint64_t take = left < sizeof buf / s->width ? left : sizeof buf / s->width;
+        TRY(spill_read(s, buf, take));
+        sha256_update(h, buf, take * s->width);
         left -= take;
     }
-    return fseeko(s->file, 0, SEEK_END) == 0 ? CONNC_OK : io_error(s, "seek");
+    return CONNC_OK;
 }
 
 void spill_close(spill *s)

@@ -15,7 +15,9 @@ typedef struct {
     void *data;        /* in memory: the elements (cap of them) */
     uint64_t cap;
     FILE *file;        /* on disk: the elements from offset 0; NULL in memory */
-    char *buf;         /* the file's write buffer */
+    char *buf;         /* the file's buffer */
+    uint64_t pos;      /* the next element spill_read reads */
+    int reading;       /* the file's position is pos, not the end */
     const char *dir;   /* where the file is (borrowed), for messages */
 } spill;
 
@@ -26,9 +28,13 @@ typedef struct {
  * memory when dir is NULL. */
 int spill_open(spill *s, size_t width, const char *dir);
 int spill_append(spill *s, const void *p, uint64_t n);
+/* Reading back: spill_seek to element first, then spill_read n elements
+ * at a time into out; the next append goes on at the end. */
+int spill_seek(spill *s, uint64_t first);
+int spill_read(spill *s, void *out, uint64_t n);
 /* Feeds elements [first, first + n) to h. */
 int spill_hash(spill *s, uint64_t first, uint64_t n, sha256_ctx *h);
-/* The file holding the elements, flushed (NULL in memory). */
+/* Writes out what the file's buffer holds. */
 int spill_flush(spill *s);
 void spill_close(spill *s);
 
