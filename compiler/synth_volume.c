@@ -22,17 +22,22 @@ enum { STREAM_WEIGHTS = 0, STREAM_CELL = 16 };
 
 /* ------------------------------------------------------------ alias tables */
 
-/* Walker's alias method (Vose's construction): draws from n weights in O(1). */
+/* Walker's alias method (Vose's construction): draws from n weights in
+ * O(1), with one random word and one memory access (slot k: keep k when
+ * the word's low half is below cut, else take alias; the high half picks k,
+ * biased by less than n / 2^32). */
 typedef struct {
-    double *prob;
-    uint32_t *alias;
+    uint32_t cut, alias;
+} alias_slot;
+
+typedef struct {
+    alias_slot *slot;
     uint32_t n;
 } alias_table;
 
 static void alias_free(alias_table *a)
 {
-    free(a->prob);
-    free(a->alias);
+    free(a->slot);
     memset(a, 0, sizeof *a);
 }
 
@@ -40,28 +45,26 @@ static void alias_free(alias_table *a)
 static int alias_init(alias_table *a, const double *w, uint32_t n)
 {
     a->n = n;
-    a->prob = malloc((n ? n : 1) * sizeof *a->prob);
-    a->alias = malloc((n ? n : 1) * sizeof *a->alias);
+    a->slot = malloc((n ? n : 1) * sizeof *a->slot);
+    double *p = malloc((n ? n : 1) * sizeof *p);
     uint32_t *small = malloc((n ? n : 1) * sizeof *small), *large = malloc((n ? n : 1) * sizeof *large);
-    int rc = a->prob && a->alias && small && large ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory");
+    int rc = a->slot && p && small && large ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory");
     double sum = 0;
     for (uint32_t i = 0; rc == CONNC_OK && i < n; i++) sum += w[i];
     uint32_t ns = 0, nl = 0;
     for (uint32_t i = 0; rc == CONNC_OK && i < n; i++) {
-        a->prob[i] = sum > 0 ? w[i] * n / sum : 1;
-        a->alias[i] = i;
-        if (a->prob[i] < 1) small[ns++] = i;
+        p[i] = sum > 0 ? w[i] * n / sum : 1;
+        a->slot[i] = (alias_slot){0, i}; /* kept whole unless paired below */
+        if (p[i] < 1) small[ns++] = i;
         else large[nl++] = i;
     }
     while (ns && nl) {
         uint32_t s = small[--ns], l = large[nl - 1];
-        a->alias[s] = l;
-        a->prob[l] = (a->prob[l] + a->prob[s]) - 1;
-        if (a->prob[l] < 1) small[ns++] = large[--nl];
+        a->slot[s] = (alias_slot){(uint32_t)ldexp(p[s], 32), l};
+        p[l] = (p[l] + p[s]) - 1;
+        if (p[l] < 1) small[ns++] = large[--nl];
     }
-    /* what is left is 1 but for rounding */
-    while (nl) a->prob[large[--nl]] = 1;
-    while (ns) a->prob[small[--ns]] = 1;
+    free(p);
     free(small);
     free(large);
     return rc;
@@ -69,8 +72,9 @@ static int alias_init(alias_table *a, const double *w, uint32_t n)
 
 static uint32_t alias_draw(const alias_table *a, rng_state *r)
 {
-    uint32_t k = (uint32_t)rng_index(r, a->n);
-    return rng_double(r) < a->prob[k] ? k : a->alias[k];
+    uint64_t u = rng_u64(r);
+    uint32_t k = (uint32_t)(((u >> 32) * a->n) >> 32);
+    return (uint32_t)u < a->slot[k].cut ? k : a->slot[k].alias;
 }
 
 /* ------------------------------------------------------------ the volume */
@@ -84,7 +88,6 @@ typedef struct {
     alias_table *cells_of;      /* per type: its cells, by in-weight */
     alias_table *targets;       /* per type: postsynaptic types */
     alias_table mult;           /* synapses per connection - 1 */
-    char *ids;                  /* per cell: its root id, ID_DIGITS digits */
 } volume;
 
 static void volume_free(volume *v)
@@ -99,7 +102,6 @@ static void volume_free(volume *v)
     free(v->in_w);
     free(v->cells_of);
     free(v->targets);
-    free(v->ids);
 }
 
 static uint64_t root_id(uint64_t cell) { return SYNTH_ROOT_ID_BASE + cell + 1; }
@@ -189,11 +191,9 @@ static int volume_init(volume *v, const volume_model *m, const volume_options *o
     v->in_w = malloc(v->n * sizeof *v->in_w);
     v->cells_of = calloc(T, sizeof *v->cells_of);
     v->targets = calloc(T, sizeof *v->targets);
-    v->ids = malloc(v->n * ID_DIGITS + 1);
-    if (!v->first || !v->degree || !v->in_w || !v->cells_of || !v->targets || !v->ids)
+    if (!v->first || !v->degree || !v->in_w || !v->cells_of || !v->targets)
         return err_set(CONNC_ERR_NOMEM, "out of memory for %" PRIu64 " cells", v->n);
     apportion(m, v->n, v->first);
-    for (uint64_t i = 0; i < v->n; i++) snprintf(v->ids + i * ID_DIGITS, ID_DIGITS + 1, "%" PRIu64, root_id(i));
     TRY(draw_cells(v, o));
     double *w = malloc(T * sizeof *w);
     if (!w) return err_set(CONNC_ERR_NOMEM, "out of memory");
@@ -227,6 +227,18 @@ static int writer_flush(writer *w)
 static int writer_room(writer *w)
 {
     return w->n + 128 > WRITE_BUFFER ? writer_flush(w) : CONNC_OK;
+}
+
+/* The root id of a cell, ID_DIGITS digits two at a time: computed, since
+ * a table of them would be read at random, a cache miss a synapse. */
+static char *put_id(char *p, uint64_t cell)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    uint64_t v = root_id(cell);
+    for (int k = ID_DIGITS - 2; k >= 0; k -= 2, v /= 100) memcpy(p + k, pairs + 2 * (v % 100), 2);
+    return p + ID_DIGITS;
 }
 
 static char *put_u64(char *p, uint64_t v)
@@ -266,12 +278,11 @@ static int write_cell_synapses(writer *w, const volume *v, size_t a, uint64_t i,
         uint64_t j = draw_post(v, alias_draw(&v->targets[a], &r), i, &r);
         for (left -= k; k > 0; k--) {
             TRY(writer_room(w));
-            char *p = w->buf + w->n;
-            memcpy(p, v->ids + i * ID_DIGITS, ID_DIGITS);
-            p[ID_DIGITS] = ',';
-            memcpy(p + ID_DIGITS + 1, v->ids + j * ID_DIGITS, ID_DIGITS);
-            p[2 * ID_DIGITS + 1] = ',';
-            p = put_u64(p + 2 * ID_DIGITS + 2, draw_size(v->m, &r));
+            char *p = put_id(w->buf + w->n, i);
+            *p++ = ',';
+            p = put_id(p, j);
+            *p++ = ',';
+            p = put_u64(p, draw_size(v->m, &r));
             *p++ = '\n';
             w->n = (size_t)(p - w->buf);
         }
