@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int alloc_masks(mask *m, const ir_layer *rows, const ir_layer *cols)
+static int mask_init(mask *m, const ir_layer *rows, const ir_layer *cols)
 {
     m->nrows = rows->size;
     m->ncols = cols->size;
@@ -29,8 +29,8 @@ int derived_init(derived *d, const derive_setup *u, const char *dir)
     TRY(spill_open(&d->inter_indices, sizeof(int32_t), dir));
     TRY(spill_open(&d->intra_indices, sizeof(int32_t), dir));
     for (size_t l = 0; l < L; l++) {
-        TRY(alloc_masks(&d->intra[l], &u->layers[l], &u->layers[l]));
-        if (l > 0) TRY(alloc_masks(&d->inter[l], &u->layers[l], &u->layers[l - 1]));
+        TRY(mask_init(&d->intra[l], &u->layers[l], &u->layers[l]));
+        if (l > 0) TRY(mask_init(&d->inter[l], &u->layers[l], &u->layers[l - 1]));
         if (!(d->inhibition[l] = calloc((size_t)u->layers[l].size, sizeof(int32_t))))
             return err_set(CONNC_ERR_NOMEM, "out of memory");
     }

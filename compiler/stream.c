@@ -42,6 +42,7 @@ typedef struct {
 typedef struct {
     int64_t n;               /* cells = rows */
     const int32_t *newpos;   /* cell table row -> IR index */
+    const char *dir;         /* scratch files, opened with the first chunk */
     spill data;              /* adj_entry: chunk after chunk, each grouped by row */
     spill index;             /* int64: per chunk, where each row's run starts in data (n + 1) */
     chunk_ref *chunks;
@@ -66,13 +67,13 @@ static int buckets_init(buckets *b, int64_t n, const int32_t *newpos, const char
     memset(b, 0, sizeof *b);
     b->n = n;
     b->newpos = newpos;
+    b->dir = dir;
     if (mtx_init(&b->lock, mtx_plain) != thrd_success) return err_set(CONNC_ERR_NOMEM, "cannot create a lock");
     b->have_lock = 1;
     b->rows[0] = calloc((size_t)n + 1, sizeof *b->rows[0]);
     b->rows[1] = calloc((size_t)n + 1, sizeof *b->rows[1]);
     if (!b->rows[0] || !b->rows[1]) return err_set(CONNC_ERR_NOMEM, "out of memory for %lld cells", (long long)n);
-    TRY(spill_open(&b->data, sizeof(adj_entry), dir));
-    return spill_open(&b->index, sizeof(int64_t), dir);
+    return CONNC_OK;
 }
 
 static void buckets_free(buckets *b)
@@ -103,6 +104,9 @@ static int grouper_reserve(grouper *g, int64_t n, size_t m)
 /* Appends a grouped chunk of m synapses to the scratch files (under the lock). */
 static int store(buckets *b, int part, grouper *g, size_t m, int with_size)
 {
+    /* opened here: a table compiled in memory needs no scratch files */
+    if (!b->data.file) TRY(spill_open(&b->data, sizeof(adj_entry), b->dir));
+    if (!b->index.file) TRY(spill_open(&b->index, sizeof(int64_t), b->dir));
     if (b->nchunks == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
         chunk_ref *c = realloc(b->chunks, cap * sizeof *c);
@@ -160,9 +164,9 @@ static int next_block(const buckets *b, const ir *x, int64_t r0, uint64_t budget
         longest = l;
     }
     if (r == r0)
-        return err_set(CONNC_ERR_LIMIT, "--mem: cell %llu has %lld synapses, more than fit in memory at once (%lluM needed)",
-                       (unsigned long long)x->root_id[r0], (long long)b->rows[0][r0],
-                       (unsigned long long)((36 * (uint64_t)b->rows[0][r0]) >> 20) + 1);
+        return err_set(CONNC_ERR_LIMIT, "--mem: cell %llu has %lld synapses, more than fit in memory at once "
+                       "(give %lluM more)", (unsigned long long)x->root_id[r0], (long long)b->rows[0][r0],
+                       (unsigned long long)((36 * (uint64_t)b->rows[0][r0] - budget) >> 20) + 1);
     *r1 = r;
     *entries = e;
     return CONNC_OK;
@@ -226,10 +230,11 @@ static int merge(buckets *b, const stream_plan *p, ir *x)
     log_info("compiling out of core (chunks: %zu, blocks of rows: %zu, scratch files in %s)", b->nchunks, nblocks, p->dir);
     block k = {malloc((most ? most : 1) * sizeof *k.e), malloc(((size_t)n + 1) * sizeof *k.start),
                malloc(((size_t)n + 1) * sizeof *k.fill), malloc(((size_t)n + 1) * sizeof *k.slice)};
-    int rc = k.e && k.start && k.fill && k.slice ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory for a block");
+    int rc = CONNC_OK;
     progress bar;
+    if (!k.e || !k.start || !k.fill || !k.slice) CHECK(err_set(CONNC_ERR_NOMEM, "out of memory for a block"));
     progress_begin(&bar, "adjacency", "syn", b->synapses[0]);
-    for (r0 = 0; r0 < n && rc == CONNC_OK; r0 = r1, done += e) {
+    for (r0 = 0; r0 < n; r0 = r1, done += e) {
         CHECK(next_block(b, x, r0, p->block_bytes, &r1, &e));
         k.start[0] = 0;
         for (int64_t r = r0; r < r1; r++) k.start[r - r0 + 1] = k.start[r - r0] + b->rows[0][r];

@@ -56,6 +56,8 @@ expect_err output_dir_missing 4 "cannot create" compile --mem 40M --cells "$V/ce
 [ -e "$T/x.cir" ] && fail no_output_after_errors "x.cir exists" || pass no_output_after_errors
 left=$(find "$T" -name '*.tmp.*' -o -name '.connc-scratch-*' | wc -l)
 expect_eq no_scratch_files_left "$left $(ls -A "$T/scratch" | wc -l)" "0 0"
+expect_ok tmpdir_missing_in_memory env TMPDIR="$T/absent" "$CONNC" -q compile --cells $COL/cells.csv --synapses $COL/synapses.csv.gz -o "$T/col-t.cir"
+same_ir tmpdir_missing_in_memory_same_ir "$T/col.cir" "$T/col-t.cir"
 expect_err tmpdir_missing 4 "cannot create a scratch file" \
     env TMPDIR="$T/absent" "$CONNC" compile --mem 40M --cells "$V/cells.csv" --synapses "$V/synapses.csv" -o "$T/x.cir"
 
