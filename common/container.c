@@ -157,7 +157,7 @@ static int add_entry(container_writer *w, const char *name, connc_dtype dtype, u
 int container_add(container_writer *w, const char *name, connc_dtype dtype,
                   uint32_t ndim, const uint64_t *shape, const void *data)
 {
-    entry *e;
+    entry *e = NULL;
     TRY(add_entry(w, name, dtype, ndim, shape, &e));
     e->data = data;
     return CONNC_OK;
@@ -166,7 +166,7 @@ int container_add(container_writer *w, const char *name, connc_dtype dtype,
 int container_add_file(container_writer *w, const char *name, connc_dtype dtype,
                        uint32_t ndim, const uint64_t *shape, FILE *file, uint64_t offset)
 {
-    entry *e;
+    entry *e = NULL;
     TRY(add_entry(w, name, dtype, ndim, shape, &e));
     e->file = file;
     e->offset = offset;
