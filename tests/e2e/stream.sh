@@ -7,6 +7,7 @@
 
 COL=connectomes/minnie65_v1_column_synth
 compile() { "$CONNC" compile "$@"; }
+quiet() { "$CONNC" -q compile "$@"; } # errors: the one line, no progress lines before it
 
 # same_ir NAME A B: the two IR files are the same bytes
 same_ir() {
@@ -43,15 +44,15 @@ same_ir volume_tmpdir_same_ir "$T/vol.cir" "$T/vol-t.cir"
 # ---- bad input out of core: one line naming file:line:field, exit 3, nothing left
 sed '2500000s/^[0-9]*/x7/' "$V/synapses.csv" >"$T/bad.csv"
 expect_err bad_row_out_of_core 3 "bad.csv:2500000: field 'pre_pt_root_id': not an unsigned integer: 'x7'" \
-    env TMPDIR="$T/scratch" "$CONNC" compile --mem 40M --cells "$V/cells.csv" --synapses "$T/bad.csv" -o "$T/x.cir"
+    env TMPDIR="$T/scratch" "$CONNC" -q compile --mem 40M --cells "$V/cells.csv" --synapses "$T/bad.csv" -o "$T/x.cir"
 head -n 2000000 "$V/synapses.csv" >"$T/unknown.csv"
 echo "990000000000000001,123,5" >>"$T/unknown.csv"
 expect_err unknown_cell_out_of_core 3 "unknown.csv:2000001: field 'post_pt_root_id': root id 123 is not in the cell table" \
-    compile --mem 40M --cells "$V/cells.csv" --synapses "$T/unknown.csv" -o "$T/x.cir"
+    quiet --mem 40M --cells "$V/cells.csv" --synapses "$T/unknown.csv" -o "$T/x.cir"
 expect_ok skip_unknown_out_of_core compile --mem 40M --skip-unknown --cells "$V/cells.csv" --synapses "$T/unknown.csv" -o "$T/skip-s.cir"
 expect_ok skip_unknown_in_memory compile --skip-unknown --cells "$V/cells.csv" --synapses "$T/unknown.csv" -o "$T/skip.cir"
 same_ir skip_unknown_same_ir "$T/skip.cir" "$T/skip-s.cir"
-expect_err output_dir_missing 4 "cannot create" compile --mem 40M --cells "$V/cells.csv" --synapses "$V/synapses.csv" \
+expect_err output_dir_missing 4 "cannot create" quiet --mem 40M --cells "$V/cells.csv" --synapses "$V/synapses.csv" \
     -o "$T/nodir/x.cir"
 [ -e "$T/x.cir" ] && fail no_output_after_errors "x.cir exists" || pass no_output_after_errors
 left=$(find "$T" -name '*.tmp.*' -o -name '.connc-scratch-*' | wc -l)
@@ -59,15 +60,15 @@ expect_eq no_scratch_files_left "$left $(ls -A "$T/scratch" | wc -l)" "0 0"
 expect_ok tmpdir_missing_in_memory env TMPDIR="$T/absent" "$CONNC" -q compile --cells $COL/cells.csv --synapses $COL/synapses.csv.gz -o "$T/col-t.cir"
 same_ir tmpdir_missing_in_memory_same_ir "$T/col.cir" "$T/col-t.cir"
 expect_err tmpdir_missing 4 "cannot create a scratch file" \
-    env TMPDIR="$T/absent" "$CONNC" compile --mem 40M --cells "$V/cells.csv" --synapses "$V/synapses.csv" -o "$T/x.cir"
+    env TMPDIR="$T/absent" "$CONNC" -q compile --mem 40M --cells "$V/cells.csv" --synapses "$V/synapses.csv" -o "$T/x.cir"
 
 # ---- --mem
 for bad in 0 12Q abc 2GB -1G 99999999999999999999; do
     expect_err "mem_rejects_$bad" 2 "--mem: expected a size such as 512M or 2G" \
-        compile --mem "$bad" --cells $COL/cells.csv --synapses $COL/synapses.csv.gz -o "$T/x.cir"
+        quiet --mem "$bad" --cells $COL/cells.csv --synapses $COL/synapses.csv.gz -o "$T/x.cir"
 done
 expect_err mem_too_small 7 "--mem: too small for 20000 cells, which need at least 38M" \
-    compile --mem 16M --cells "$V/cells.csv" --synapses "$V/synapses.csv" -o "$T/x.cir"
+    quiet --mem 16M --cells "$V/cells.csv" --synapses "$V/synapses.csv" -o "$T/x.cir"
 
 # ---- synth --volume: reproducible; the model is the column's
 expect_ok synth_small "$CONNC" -q synth --volume --like $COL --ncells 3000 --nsynapses 200000 --seed 5 -o "$T/v1"
@@ -96,4 +97,4 @@ expect_err synth_volume_needs_like 2 "--volume takes --like, --seed and -o" "$CO
 expect_err synth_volume_no_column_inputs 2 "--volume takes --like" \
     "$CONNC" synth --volume --like $COL --types $COL/inputs/types.csv --seed 1 -o "$T/x"
 expect_err synth_volume_bad_count 2 "--ncells: expected an integer" "$CONNC" synth --volume --like $COL --ncells 0 --seed 1 -o "$T/x"
-expect_err synth_volume_bad_like 4 "cannot open" "$CONNC" synth --volume --like "$T/absent" --seed 1 -o "$T/x"
+expect_err synth_volume_bad_like 4 "cannot open" "$CONNC" -q synth --volume --like "$T/absent" --seed 1 -o "$T/x"
