@@ -2,10 +2,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "connc.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_fail(const char *cmd, int status)
 {
@@ -41,6 +43,18 @@ int cli_int(const char *cmd, const char *opt, const char *arg, long lo, long hi,
     long v = strtol(arg, &end, 10);
     if (errno || end == arg || *end || v < lo || v > hi) {
         cli_usage_error(cmd, "%s: expected an integer in [%ld, %ld], got '%s'", opt, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_size(const char *cmd, const char *opt, const char *arg, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    uint64_t v;
+    if (parse_size((strview){arg, strlen(arg)}, &v) != 0 || v < lo || v > hi) {
+        cli_usage_error(cmd, "%s: expected a size such as 512M or 2G (%llu bytes at least), got '%s'", opt,
+                        (unsigned long long)lo, arg);
         return -1;
     }
     *out = v;

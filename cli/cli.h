@@ -3,6 +3,7 @@
 #define CONNC_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes (documented in README.md and `connc --help`). */
@@ -30,6 +31,8 @@ int cli_fail(const char *cmd, int status);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Parses a whole decimal integer argument in [lo, hi]. */
 int cli_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+/* Parses a size in bytes (parse_size: 512M, 2G) in [lo, hi]. */
+int cli_size(const char *cmd, const char *opt, const char *arg, uint64_t lo, uint64_t hi, uint64_t *out);
 /* Resets getopt for a subcommand's own argv. */
 void cli_reset_getopt(void);
 

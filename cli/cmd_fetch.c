@@ -79,28 +79,12 @@ static int parse_seconds(const char *opt, const char *arg, double lo, double hi,
     return 0;
 }
 
-static int parse_size(const char *arg, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(arg, &end, 10);
-    unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
-    else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
-    else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
-    if (errno || end == arg || *end || arg[0] == '-' || v == 0 || v > (1ull << 40) / mul) {
-        cli_usage_error("fetch", "--max-response: expected a size like 512M or 2G, got '%s'", arg);
-        return -1;
-    }
-    *out = (size_t)(v * mul);
-    return 0;
-}
-
 static int parse_option(int c, fetch_args *a)
 {
     cave_http_opts *h = &a->f.client.http;
     long v;
     double s;
+    uint64_t size;
     switch (c) {
     case O_SERVER: a->f.client.server = optarg; return 0;
     case O_DATASTACK: a->f.client.datastack = optarg; return check_name("--datastack", optarg);
@@ -119,7 +103,10 @@ static int parse_option(int c, fetch_args *a)
     case O_STALL: if (cli_int("fetch", "--stall-timeout", optarg, 1, 86400, &v)) return -1; h->stall_timeout_s = v; return 0;
     case O_TIMEOUT: if (cli_int("fetch", "--timeout", optarg, 0, 86400, &v)) return -1; h->timeout_s = v; return 0;
     case O_BACKOFF: if (parse_seconds("--backoff", optarg, 0, 60, &s)) return -1; h->backoff_base_s = s; return 0;
-    case O_MAXRESP: return parse_size(optarg, &h->max_response);
+    case O_MAXRESP:
+        if (cli_size("fetch", "--max-response", optarg, 1, 1ull << 40, &size)) return -1;
+        h->max_response = (size_t)size;
+        return 0;
     default: return -2;
     }
 }

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "infile.h"
 #include "outfile.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -50,18 +51,20 @@ static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (
 static uint32_t get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = v << 8 | p[i]; return v; }
 static uint64_t get64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p[i]; return v; }
 
-static uint32_t crc(const void *p, uint64_t n)
+/* The CRC-32 c of some bytes, continued over n more. */
+static uint32_t crc_more(uint32_t c, const void *p, uint64_t n)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
     const Bytef *b = p;
     while (n > 0) {
         uInt take = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        c = crc32(c, b, take);
+        c = (uint32_t)crc32(c, b, take);
         b += take;
         n -= take;
     }
-    return (uint32_t)c;
+    return c;
 }
+
+static uint32_t crc(const void *p, uint64_t n) { return crc_more((uint32_t)crc32(0L, Z_NULL, 0), p, n); }
 
 static uint64_t align_up(uint64_t x) { return (x + ALIGN - 1) & ~(uint64_t)(ALIGN - 1); }
 
@@ -79,7 +82,10 @@ typedef struct {
     uint32_t ndim;
     uint64_t shape[4];
     uint64_t nbytes;
-    const void *data;
+    const void *data;   /* the bytes, or NULL when they are in file */
+    FILE *file;
+    uint64_t offset;    /* of the bytes in file */
+    uint32_t crc;       /* computed as the bytes are written */
 } entry;
 
 struct container_writer {
@@ -87,6 +93,7 @@ struct container_writer {
     char *meta;
     entry *entries;
     size_t n, cap;
+    int has_files;      /* some array comes from a file: large, so the write shows progress */
 };
 
 container_writer *container_writer_new(container_kind kind)
@@ -113,8 +120,10 @@ int container_set_metadata(container_writer *w, const char *json)
     return CONNC_OK;
 }
 
-int container_add(container_writer *w, const char *name, connc_dtype dtype,
-                  uint32_t ndim, const uint64_t *shape, const void *data)
+/* A new directory entry with its name, type and shape checked; *out points
+ * at it until the next add. */
+static int add_entry(container_writer *w, const char *name, connc_dtype dtype, uint32_t ndim, const uint64_t *shape,
+                     entry **out)
 {
     size_t len = strlen(name);
     if (len == 0 || len > CONTAINER_NAME_MAX)
@@ -141,7 +150,27 @@ int container_add(container_writer *w, const char *name, connc_dtype dtype,
         e->shape[d] = shape[d];
         e->nbytes *= shape[d];
     }
+    *out = e;
+    return CONNC_OK;
+}
+
+int container_add(container_writer *w, const char *name, connc_dtype dtype,
+                  uint32_t ndim, const uint64_t *shape, const void *data)
+{
+    entry *e = NULL;
+    TRY(add_entry(w, name, dtype, ndim, shape, &e));
     e->data = data;
+    return CONNC_OK;
+}
+
+int container_add_file(container_writer *w, const char *name, connc_dtype dtype,
+                       uint32_t ndim, const uint64_t *shape, FILE *file, uint64_t offset)
+{
+    entry *e = NULL;
+    TRY(add_entry(w, name, dtype, ndim, shape, &e));
+    e->file = file;
+    e->offset = offset;
+    w->has_files = 1;
     return CONNC_OK;
 }
 
@@ -151,18 +180,68 @@ static int write_padding(outfile *o, uint64_t pos)
     return outfile_write(o, zeros, align_up(pos) - pos);
 }
 
-int container_write(container_writer *w, const char *path)
+/* Copies e's bytes from its file into o through buf (cap bytes), with their CRC. */
+static int copy_from_file(outfile *o, entry *e, uint8_t *buf, size_t cap, progress *bar, uint64_t *done)
 {
-    if (!host_is_little_endian())
-        return err_set(CONNC_ERR_UNSUPPORTED, "%s: writing needs a little-endian host", path);
-    const char *meta = w->meta ? w->meta : "{}";
-    uint64_t meta_size = strlen(meta);
-    uint64_t meta_off = HEADER_SIZE;
-    uint64_t dir_off = align_up(meta_off + meta_size + 1);
-    uint64_t pos = align_up(dir_off + (uint64_t)w->n * ENTRY_SIZE);
+    if (fseeko(e->file, (off_t)e->offset, SEEK_SET) != 0)
+        return err_set(CONNC_ERR_IO, "%s: array '%s': cannot seek in its scratch file: %s", o->path, e->name, strerror(errno));
+    for (uint64_t left = e->nbytes; left > 0;) {
+        size_t take = left < cap ? (size_t)left : cap;
+        if (fread(buf, 1, take, e->file) != take)
+            return err_set(CONNC_ERR_IO, "%s: array '%s': cannot read its scratch file%s%s", o->path, e->name,
+                           ferror(e->file) ? ": " : " (too short)", ferror(e->file) ? strerror(errno) : "");
+        e->crc = crc_more(e->crc, buf, take);
+        TRY(outfile_write(o, buf, take));
+        left -= take;
+        *done += take;
+        progress_update(bar, *done);
+    }
+    return CONNC_OK;
+}
 
-    uint8_t *dir = calloc(w->n ? w->n : 1, ENTRY_SIZE);
-    if (!dir) return err_set(CONNC_ERR_NOMEM, "out of memory");
+/* Writes the arrays, each padded to the alignment, computing their CRCs. */
+static int write_arrays(container_writer *w, outfile *o)
+{
+    enum { COPY_BUF = 1 << 20 };
+    uint8_t *buf = w->has_files ? malloc(COPY_BUF) : NULL;
+    if (w->has_files && !buf) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    uint64_t total = 0, done = 0;
+    for (size_t i = 0; i < w->n; i++) total += w->entries[i].nbytes;
+    progress bar;
+    progress_begin(&bar, "write", "B", total);
+    bar.active &= w->has_files;
+    int rc = CONNC_OK;
+    for (size_t i = 0; i < w->n && rc == CONNC_OK; i++) {
+        entry *e = &w->entries[i];
+        e->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+        if (e->file) {
+            rc = copy_from_file(o, e, buf, COPY_BUF, &bar, &done);
+        } else {
+            e->crc = crc_more(e->crc, e->data, e->nbytes);
+            rc = outfile_write(o, e->data, e->nbytes);
+            done += e->nbytes;
+        }
+        if (rc == CONNC_OK) rc = write_padding(o, e->nbytes);
+    }
+    progress_end(&bar, done);
+    free(buf);
+    return rc;
+}
+
+/* The header, metadata and directory, from the start of the file (dir_off:
+ * where the directory starts). */
+static int write_prefix(outfile *o, const uint8_t *hdr, const char *meta, uint64_t meta_size, const uint8_t *dir,
+                        uint64_t dir_off, uint64_t dir_bytes)
+{
+    TRY(outfile_write(o, hdr, HEADER_SIZE));
+    TRY(outfile_write(o, meta, meta_size + 1));
+    TRY(write_padding(o, HEADER_SIZE + meta_size + 1));
+    TRY(outfile_write(o, dir, dir_bytes));
+    return write_padding(o, dir_off + dir_bytes);
+}
+
+static void fill_directory(const container_writer *w, uint8_t *dir, uint64_t pos)
+{
     for (size_t i = 0; i < w->n; i++) {
         const entry *e = &w->entries[i];
         uint8_t *d = dir + i * ENTRY_SIZE;
@@ -172,37 +251,53 @@ int container_write(container_writer *w, const char *path)
         for (int k = 0; k < 4; k++) put64(d + 104 + 8 * k, e->shape[k]);
         put64(d + 136, pos);
         put64(d + 144, e->nbytes);
-        put32(d + 152, crc(e->data, e->nbytes));
+        put32(d + 152, e->crc);
         pos = align_up(pos + e->nbytes);
     }
+}
 
-    uint8_t hdr[HEADER_SIZE] = {0};
+static void fill_header(const container_writer *w, uint8_t *hdr, const char *meta, uint64_t meta_size,
+                        const uint8_t *dir, uint64_t dir_off, uint64_t file_size)
+{
+    memset(hdr, 0, HEADER_SIZE);
     memcpy(hdr, magic_of(w->kind), 8);
     put32(hdr + 8, CONTAINER_VERSION_MAJOR);
     put32(hdr + 12, CONTAINER_VERSION_MINOR);
     put32(hdr + 16, BYTE_ORDER_MARK);
     put32(hdr + 20, HEADER_SIZE);
-    put64(hdr + 24, pos);
-    put64(hdr + 32, meta_off);
+    put64(hdr + 24, file_size);
+    put64(hdr + 32, HEADER_SIZE);
     put64(hdr + 40, meta_size);
     put64(hdr + 48, dir_off);
     put64(hdr + 56, w->n);
     put32(hdr + 64, crc(meta, meta_size));
     put32(hdr + 68, crc(dir, (uint64_t)w->n * ENTRY_SIZE));
     put32(hdr + 124, crc(hdr, 124));
+}
 
+/* One pass over the arrays, which may be larger than memory: the prefix is
+ * written with a zero header and directory, then the arrays with their
+ * CRCs, then the prefix again, complete. */
+int container_write(container_writer *w, const char *path)
+{
+    if (!host_is_little_endian())
+        return err_set(CONNC_ERR_UNSUPPORTED, "%s: writing needs a little-endian host", path);
+    const char *meta = w->meta ? w->meta : "{}";
+    uint64_t meta_size = strlen(meta), dir_bytes = (uint64_t)w->n * ENTRY_SIZE;
+    uint64_t dir_off = align_up(HEADER_SIZE + meta_size + 1), first = align_up(dir_off + dir_bytes), end = first;
+    for (size_t i = 0; i < w->n; i++) end = align_up(end + w->entries[i].nbytes);
+    uint8_t hdr[HEADER_SIZE] = {0};
+    uint8_t *dir = calloc(w->n ? w->n : 1, ENTRY_SIZE);
+    if (!dir) return err_set(CONNC_ERR_NOMEM, "out of memory");
     outfile o;
     int rc = outfile_open(&o, path);
     if (rc < 0) goto done;
-    CHECK(outfile_write(&o, hdr, HEADER_SIZE));
-    CHECK(outfile_write(&o, meta, meta_size + 1));
-    CHECK(write_padding(&o, meta_off + meta_size + 1));
-    CHECK(outfile_write(&o, dir, (uint64_t)w->n * ENTRY_SIZE));
-    CHECK(write_padding(&o, dir_off + (uint64_t)w->n * ENTRY_SIZE));
-    for (size_t i = 0; i < w->n; i++) {
-        CHECK(outfile_write(&o, w->entries[i].data, w->entries[i].nbytes));
-        CHECK(write_padding(&o, w->entries[i].nbytes));
-    }
+    CHECK(write_prefix(&o, hdr, meta, meta_size, dir, dir_off, dir_bytes));
+    CHECK(write_arrays(w, &o));
+    fill_directory(w, dir, first);
+    fill_header(w, hdr, meta, meta_size, dir, dir_off, end);
+    CHECK(outfile_seek(&o, 0));
+    CHECK(write_prefix(&o, hdr, meta, meta_size, dir, dir_off, dir_bytes));
     rc = outfile_commit(&o);
     goto done;
 fail:

@@ -12,6 +12,8 @@
 
 #include "connc.h"
 
+#include <stdio.h>
+
 #define CONTAINER_VERSION_MAJOR 1
 #define CONTAINER_VERSION_MINOR 0
 #define CONTAINER_NAME_MAX 95       /* longest array name in bytes */
@@ -28,6 +30,10 @@ int container_set_metadata(container_writer *w, const char *json);
 /* Adds an array; data is borrowed and must stay valid until container_write. */
 int container_add(container_writer *w, const char *name, connc_dtype dtype,
                   uint32_t ndim, const uint64_t *shape, const void *data);
+/* Adds an array whose bytes are read, at container_write, from file at
+ * offset (an array too large for memory, kept in a scratch file). */
+int container_add_file(container_writer *w, const char *name, connc_dtype dtype,
+                       uint32_t ndim, const uint64_t *shape, FILE *file, uint64_t offset);
 /* Writes atomically (temp file, fsync, rename). */
 int container_write(container_writer *w, const char *path);
 

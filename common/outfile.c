@@ -47,6 +47,29 @@ int outfile_write(outfile *o, const void *buf, size_t n)
     return CONNC_OK;
 }
 
+int outfile_seek(outfile *o, uint64_t pos)
+{
+    if (fseeko(o->f, (off_t)pos, SEEK_SET) != 0)
+        return err_set(CONNC_ERR_IO, "%s: seek failed: %s", o->path, strerror(errno));
+    return CONNC_OK;
+}
+
+int scratch_open(const char *dir, FILE **out)
+{
+    char path[4096];
+    *out = NULL;
+    if ((size_t)snprintf(path, sizeof path, "%s/.connc-scratch-XXXXXX", dir) >= sizeof path)
+        return err_set(CONNC_ERR_USAGE, "%s: path too long", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) return err_set(CONNC_ERR_IO, "%s: cannot create a scratch file: %s", dir, strerror(errno));
+    unlink(path);
+    if (!(*out = fdopen(fd, "w+b"))) {
+        close(fd);
+        return err_set(CONNC_ERR_IO, "%s: cannot open a scratch file: %s", dir, strerror(errno));
+    }
+    return CONNC_OK;
+}
+
 /* fsync of the directory makes the rename itself durable. */
 static void sync_parent_dir(const char *path)
 {

@@ -7,6 +7,7 @@
 #ifndef CONNC_OUTFILE_H
 #define CONNC_OUTFILE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct {
@@ -22,6 +23,13 @@ int outfile_commit(outfile *o);
 void outfile_abort(outfile *o);
 /* Writes all of buf or fails with an I/O error naming the file. */
 int outfile_write(outfile *o, const void *buf, size_t n);
+/* Moves the write position to byte pos (to fill in a part written last). */
+int outfile_seek(outfile *o, uint64_t pos);
+
+/* A scratch file in dir for data too large for memory: created and at once
+ * unlinked, so that it vanishes when closed, whatever way the process ends.
+ * Read and written through *out; fclose frees it.  Returns a connc_status. */
+int scratch_open(const char *dir, FILE **out);
 
 /* Creates directory path (and parents) if missing. */
 int make_dirs(const char *path);

@@ -73,6 +73,22 @@ int parse_u64(strview s, uint64_t *out)
     return 0;
 }
 
+int parse_size(strview s, uint64_t *out)
+{
+    static const char suffixes[] = "KMGT";
+    s = sv_trim(s);
+    if (!s.p || s.n < 2) return parse_u64(s, out);
+    const char *k = memchr(suffixes, s.p[s.n - 1] & ~0x20, 4);
+    if (!k) return parse_u64(s, out);
+    uint64_t v;
+    int rc = parse_u64((strview){s.p, s.n - 1}, &v);
+    if (rc != 0) return rc;
+    int shift = 10 * (int)(k - suffixes + 1);
+    if (v > UINT64_MAX >> shift) return -2;
+    *out = v << shift;
+    return 0;
+}
+
 int parse_i64(strview s, int64_t *out)
 {
     s = sv_trim(s);

@@ -21,6 +21,10 @@ int parse_i64(strview s, int64_t *out);
 /* Accepts the usual decimal and exponent forms, "nan" and "inf" are rejected. */
 int parse_f64(strview s, double *out);
 
+/* A size in bytes: a whole number with an optional binary suffix K, M, G
+ * or T (also lowercase), as in 512M or 2G. */
+int parse_size(strview s, uint64_t *out);
+
 /* True for NULL, empty, "nan", "NaN", "null", "None" (pandas/CAVE spellings of missing). */
 int sv_is_missing(strview s);
 int sv_eq(strview s, const char *lit);

@@ -78,7 +78,8 @@ void progress_update(progress *p, uint64_t done)
         draw(p, done, t, 0);
         return;
     }
-    int decile = p->total ? (int)(10 * done / p->total) : 0;
+    /* as at the end: a job's first second needs no report on a log */
+    int decile = p->total && t - p->start >= 1.0 ? (int)(10 * done / p->total) : 0;
     if (decile > p->last_decile && decile < 10) {
         p->last_decile = decile;
         draw(p, done, t, 0);

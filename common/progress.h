@@ -2,7 +2,8 @@
  *
  * On a terminal (stderr is a TTY) a bar with percentage, rate and ETA is
  * redrawn at most 10 times a second; otherwise a plain log line is printed
- * every 10 % and at the end.  Quiet mode prints nothing.
+ * every 10 % and at the end, once the job has run for a second.  Quiet mode
+ * prints nothing.
  */
 #ifndef CONNC_PROGRESS_H
 #define CONNC_PROGRESS_H

@@ -19,9 +19,20 @@ static const uint32_t K[64] = {
 
 static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void compress(uint32_t h[8], const uint8_t blk[64])
+/* One round of §6.2.2 step 3 on the working variables named in their
+ * order of the round, so that rounds rotate names instead of moving
+ * values: a + b + c + d + e + f + g + h, the next round h + a + ... + g. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                              \
+    do {                                                                                            \
+        uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]; \
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));          \
+        d += t1;                                                                                    \
+        h = t1 + t2;                                                                                \
+    } while (0)
+
+static void compress(uint32_t hash[8], const uint8_t blk[64])
 {
-    uint32_t w[64], a[8];
+    uint32_t w[64];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
                (uint32_t)blk[4 * i + 2] << 8 | blk[4 * i + 3];
@@ -30,19 +41,19 @@ static void compress(uint32_t h[8], const uint8_t blk[64])
         uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    memcpy(a, h, sizeof a);
-    for (int i = 0; i < 64; i++) {
-        uint32_t S1 = ror(a[4], 6) ^ ror(a[4], 11) ^ ror(a[4], 25);
-        uint32_t ch = (a[4] & a[5]) ^ (~a[4] & a[6]);
-        uint32_t t1 = a[7] + S1 + ch + K[i] + w[i];
-        uint32_t S0 = ror(a[0], 2) ^ ror(a[0], 13) ^ ror(a[0], 22);
-        uint32_t maj = (a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]);
-        uint32_t t2 = S0 + maj;
-        memmove(a + 1, a, 7 * sizeof a[0]);
-        a[4] += t1;
-        a[0] = t1 + t2;
+    uint32_t a = hash[0], b = hash[1], c = hash[2], d = hash[3], e = hash[4], f = hash[5], g = hash[6], h = hash[7];
+    for (int i = 0; i < 64; i += 8) {
+        ROUND(a, b, c, d, e, f, g, h, i);
+        ROUND(h, a, b, c, d, e, f, g, i + 1);
+        ROUND(g, h, a, b, c, d, e, f, i + 2);
+        ROUND(f, g, h, a, b, c, d, e, i + 3);
+        ROUND(e, f, g, h, a, b, c, d, i + 4);
+        ROUND(d, e, f, g, h, a, b, c, i + 5);
+        ROUND(c, d, e, f, g, h, a, b, i + 6);
+        ROUND(b, c, d, e, f, g, h, a, i + 7);
     }
-    for (int i = 0; i < 8; i++) h[i] += a[i];
+    hash[0] += a, hash[1] += b, hash[2] += c, hash[3] += d;
+    hash[4] += e, hash[5] += f, hash[6] += g, hash[7] += h;
 }
 
 void sha256_init(sha256_ctx *c)
@@ -58,17 +69,19 @@ void sha256_update(sha256_ctx *c, const void *data, size_t n)
 {
     const uint8_t *p = data;
     c->nbytes += n;
-    while (n > 0) {
+    if (c->nbuf > 0) { /* complete the block begun */
         size_t take = 64 - c->nbuf < n ? 64 - c->nbuf : n;
         memcpy(c->buf + c->nbuf, p, take);
         c->nbuf += take;
         p += take;
         n -= take;
-        if (c->nbuf == 64) {
-            compress(c->h, c->buf);
-            c->nbuf = 0;
-        }
+        if (c->nbuf < 64) return;
+        compress(c->h, c->buf);
+        c->nbuf = 0;
     }
+    for (; n >= 64; p += 64, n -= 64) compress(c->h, p); /* whole blocks in place */
+    memcpy(c->buf, p, n);
+    c->nbuf = n;
 }
 
 void sha256_final_hex(sha256_ctx *c, char hex[65])

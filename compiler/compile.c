@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "compile.h"
 #include "error.h"
+#include "progress.h"
 #include "sha256.h"
 
 #include <cJSON.h>
@@ -18,6 +19,9 @@ void compile_options_default(compile_options *o)
 
 /* Everything a compiled IR owns. */
 typedef struct {
+    const cell_table *cells; /* borrowed until compile_finish */
+    const mapping *map;
+    const compile_options *opt;
     uint64_t *root_id;
     int32_t *layer, *type;
     uint8_t *inhibitory;
@@ -25,9 +29,10 @@ typedef struct {
     char **types;            /* canonical types, sorted (borrowed strings) */
     size_t ntypes;
     adjacency adj;
-    mask *inter, *intra;
-    int32_t **inhibition;
-    size_t nlayers;
+    int has_size;            /* the IR has adjacency/size */
+    derived d;
+    ir_file_array *files;    /* the arrays in scratch files */
+    size_t nfiles;
 } storage;
 
 static void storage_free(void *p)
@@ -41,14 +46,8 @@ static void storage_free(void *p)
     free(s->position);
     free(s->types);
     adjacency_free(&s->adj);
-    for (size_t l = 0; l < s->nlayers; l++) {
-        if (s->inter) mask_free(&s->inter[l]);
-        if (s->intra) mask_free(&s->intra[l]);
-        if (s->inhibition) free(s->inhibition[l]);
-    }
-    free(s->inter);
-    free(s->intra);
-    free(s->inhibition);
+    derived_free(&s->d);
+    free(s->files);
     free(s);
 }
 
@@ -151,43 +150,46 @@ static int layer_ranges(const storage *s, int64_t n, const mapping *m, ir *x)
     return CONNC_OK;
 }
 
-static void view_mask(const mask *m, ir_pattern *p)
-{
-    *p = (ir_pattern){m->nrows, m->ncols, m->nnz, m->indptr, m->indices};
-}
-
-static int build_layers(storage *s, const compile_options *o, ir *x)
-{
-    size_t L = x->nlayers;
-    s->nlayers = L;
-    s->inter = calloc(L, sizeof *s->inter);
-    s->intra = calloc(L, sizeof *s->intra);
-    s->inhibition = calloc(L, sizeof *s->inhibition);
-    if (!s->inter || !s->intra || !s->inhibition) return err_set(CONNC_ERR_NOMEM, "out of memory");
-    for (size_t l = 0; l < L; l++) {
-        ir_layer *y = &x->layers[l];
-        if (l > 0) {
-            const ir_layer *prev = &x->layers[l - 1];
-            TRY(mask_extract(&s->adj, y->offset, y->size, prev->offset, prev->size, o->threshold, 0, &s->inter[l]));
-            view_mask(&s->inter[l], &y->inter);
-        }
-        TRY(mask_extract(&s->adj, y->offset, y->size, y->offset, y->size, o->threshold, !o->autapses, &s->intra[l]));
-        view_mask(&s->intra[l], &y->intra);
-        if (!(s->inhibition[l] = malloc((size_t)y->size * sizeof(int32_t))))
-            return err_set(CONNC_ERR_NOMEM, "out of memory");
-        inhibition_vector(&s->adj, s->inhibitory, y->offset, y->size, o->inhibition, s->inhibition[l]);
-        y->inhibition = s->inhibition[l];
-    }
-    return CONNC_OK;
-}
-
 /* ------------------------------------------------------------ metadata */
 
 static void hash_array(sha256_ctx *h, const void *p, size_t n) { if (p) sha256_update(h, p, n); }
 
+/* Feeds n elements of sp to h in pieces, reporting progress (from disk,
+ * the pieces of a whole volume take a while). */
+static int hash_spill(spill *sp, uint64_t n, sha256_ctx *h, progress *bar, uint64_t *done)
+{
+    const uint64_t piece = (64u << 20) / sp->width;
+    for (uint64_t i = 0; i < n; i += piece) {
+        uint64_t take = n - i < piece ? n - i : piece;
+        TRY(spill_hash(sp, i, take, h));
+        *done += take * sp->width;
+        progress_update(bar, *done);
+    }
+    return CONNC_OK;
+}
+
+/* The synapses' checksum, over the adjacency arrays in their IR order. */
+static int synapse_sum(const ir *x, storage *s, char hex[65])
+{
+    adjacency *a = &s->adj;
+    uint64_t nnz = (uint64_t)a->nnz, done = 0;
+    progress bar;
+    progress_begin(&bar, "checksum", "B", nnz * (s->has_size ? 16 : 8));
+    bar.active &= a->indices.file != NULL;
+    sha256_ctx h;
+    sha256_init(&h);
+    hash_array(&h, a->indptr, (size_t)(x->ncells + 1) * 8);
+    TRY(hash_spill(&a->indices, nnz, &h, &bar, &done));
+    TRY(hash_spill(&a->count, nnz, &h, &bar, &done));
+    if (s->has_size) TRY(hash_spill(&a->size, nnz, &h, &bar, &done));
+    progress_end(&bar, done);
+    sha256_final_hex(&h, hex);
+    return CONNC_OK;
+}
+
 /* Content checksums over the parsed data (not the file bytes), so the same
  * tables as CSV, gzip or JSON, in any row order, give the same IR. */
-static void content_sums(const ir *x, const storage *s, char cells_hex[65], char syn_hex[65])
+static int content_sums(const ir *x, storage *s, char cells_hex[65], char syn_hex[65])
 {
     sha256_ctx h;
     sha256_init(&h);
@@ -196,27 +198,11 @@ static void content_sums(const ir *x, const storage *s, char cells_hex[65], char
     for (size_t t = 0; t < s->ntypes; t++) hash_array(&h, s->types[t], strlen(s->types[t]) + 1);
     hash_array(&h, x->position, x->position ? (size_t)x->ncells * 24 : 0);
     sha256_final_hex(&h, cells_hex);
-    sha256_init(&h);
-    hash_array(&h, x->adj.indptr, (size_t)(x->ncells + 1) * 8);
-    hash_array(&h, x->adj.indices, (size_t)x->adj.nnz * 4);
-    hash_array(&h, x->count, (size_t)x->adj.nnz * 4);
-    hash_array(&h, x->size, x->size ? (size_t)x->adj.nnz * 8 : 0);
-    sha256_final_hex(&h, syn_hex);
+    return synapse_sum(x, s, syn_hex);
 }
 
-static int64_t block_synapses(const ir *x, int64_t r0, int64_t nr, int64_t c0, int64_t nc, int drop_diag)
-{
-    int64_t sum = 0;
-    for (int64_t r = r0; r < r0 + nr; r++)
-        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++) {
-            int64_t c = x->adj.indices[e];
-            if (c >= c0 && c < c0 + nc && !(drop_diag && c == r)) sum += x->count[e];
-        }
-    return sum;
-}
-
-static cJSON *projection_json(const ir *x, const ir_layer *from, const ir_layer *to, const ir_pattern *p,
-                              const char *kind, int drop_diag)
+static cJSON *projection_json(const ir_layer *from, const ir_layer *to, const ir_pattern *p, const char *kind,
+                              int drop_diag, int64_t synapses)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "from", from->name);
@@ -227,7 +213,7 @@ static cJSON *projection_json(const ir *x, const ir_layer *from, const ir_layer 
     cJSON_AddNumberToObject(o, "nnz", (double)p->nnz);
     double pairs = (double)p->nrows * (double)p->ncols - (drop_diag ? (double)p->nrows : 0);
     cJSON_AddNumberToObject(o, "density", pairs > 0 ? (double)p->nnz / pairs : 0);
-    cJSON_AddNumberToObject(o, "synapses", (double)block_synapses(x, to->offset, to->size, from->offset, from->size, drop_diag));
+    cJSON_AddNumberToObject(o, "synapses", (double)synapses);
     return o;
 }
 
@@ -258,38 +244,33 @@ static cJSON *layers_json(const ir *x, const mapping *m, const compile_options *
     return arr;
 }
 
-static cJSON *projections_json(const ir *x, const compile_options *o)
+static cJSON *projections_json(const ir *x, const derived *d, const compile_options *o)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t l = 0; l < x->nlayers; l++) {
-        if (l > 0) cJSON_AddItemToArray(arr, projection_json(x, &x->layers[l - 1], &x->layers[l], &x->layers[l].inter, "inter", 0));
-        cJSON_AddItemToArray(arr, projection_json(x, &x->layers[l], &x->layers[l], &x->layers[l].intra, "intra", !o->autapses));
+        const ir_layer *y = &x->layers[l];
+        if (l > 0) cJSON_AddItemToArray(arr, projection_json(y - 1, y, &y->inter, "inter", 0, d->inter_synapses[l]));
+        cJSON_AddItemToArray(arr, projection_json(y, y, &y->intra, "intra", !o->autapses, d->intra_synapses[l]));
     }
     return arr;
 }
 
 /* Synapse counts between canonical types, rows = presynaptic type. */
-static cJSON *type_matrix_json(const ir *x, const storage *s)
+static cJSON *type_matrix_json(const storage *s)
 {
     size_t T = s->ntypes;
-    int64_t *m = calloc(T ? T * T : 1, sizeof *m);
-    if (!m) return NULL;
-    for (int64_t r = 0; r < x->ncells; r++)
-        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++)
-            m[(size_t)x->type[x->adj.indices[e]] * T + (size_t)x->type[r]] += x->count[e];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "types", cJSON_CreateStringArray((const char *const *)s->types, (int)T));
     cJSON *rows = cJSON_AddArrayToObject(o, "counts");
     for (size_t i = 0; i < T; i++) {
         cJSON *row = cJSON_CreateArray();
-        for (size_t j = 0; j < T; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)m[i * T + j]));
+        for (size_t j = 0; j < T; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)s->d.type_synapses[i * T + j]));
         cJSON_AddItemToArray(rows, row);
     }
-    free(m);
     return o;
 }
 
-static cJSON *cells_json(const ir *x, const storage *s, const cell_table *c, const char *hex)
+static cJSON *cells_json(const ir *x, const storage *s, const char *hex)
 {
     cJSON *o = cJSON_CreateObject();
     int64_t inh = 0, in_layers = 0;
@@ -307,37 +288,33 @@ static cJSON *cells_json(const ir *x, const storage *s, const cell_table *c, con
     for (size_t t = 0; per_type && t < s->ntypes; t++) cJSON_AddNumberToObject(tc, s->types[t], (double)per_type[t]);
     cJSON_AddBoolToObject(o, "has_positions", x->position != NULL);
     cJSON_AddStringToObject(o, "position_units", "voxels (4 x 4 x 40 nm)");
-    cJSON_AddNumberToObject(o, "skipped_no_root", (double)c->skipped_no_root);
-    cJSON_AddNumberToObject(o, "skipped_invalid", (double)c->skipped_invalid);
+    cJSON_AddNumberToObject(o, "skipped_no_root", (double)s->cells->skipped_no_root);
+    cJSON_AddNumberToObject(o, "skipped_invalid", (double)s->cells->skipped_invalid);
     cJSON_AddStringToObject(o, "content_sha256", hex);
     free(per_type);
     return o;
 }
 
-static cJSON *synapses_json(const ir *x, const synapse_list *syn, const char *hex)
+static cJSON *synapses_json(const ir *x, const storage *s, const synapse_list *syn, const char *hex)
 {
     cJSON *o = cJSON_CreateObject();
-    int64_t autapses = 0;
-    for (int64_t r = 0; r < x->ncells; r++)
-        for (int64_t e = x->adj.indptr[r]; e < x->adj.indptr[r + 1]; e++)
-            if (x->adj.indices[e] == r) autapses += x->count[e];
     cJSON_AddNumberToObject(o, "rows", (double)syn->rows);
     cJSON_AddNumberToObject(o, "in_column", (double)syn->n);
     cJSON_AddNumberToObject(o, "skipped_unknown", (double)syn->skipped_unknown);
     cJSON_AddNumberToObject(o, "skipped_invalid", (double)syn->skipped_invalid);
-    cJSON_AddNumberToObject(o, "autapses", (double)autapses);
+    cJSON_AddNumberToObject(o, "autapses", (double)s->d.autapses);
     cJSON_AddNumberToObject(o, "connections", (double)x->adj.nnz);
-    cJSON_AddBoolToObject(o, "has_size", x->size != NULL);
+    cJSON_AddBoolToObject(o, "has_size", s->has_size);
     cJSON_AddStringToObject(o, "size_units", "cleft voxels (4 x 4 x 40 nm)");
     cJSON_AddStringToObject(o, "content_sha256", hex);
     return o;
 }
 
-static int build_metadata(ir *x, const storage *s, const cell_table *c, const synapse_list *syn,
-                          const mapping *m, const compile_options *o)
+static int build_metadata(ir *x, storage *s, const synapse_list *syn)
 {
+    const compile_options *o = s->opt;
     char cells_hex[65], syn_hex[65];
-    content_sums(x, s, cells_hex, syn_hex);
+    TRY(content_sums(x, s, cells_hex, syn_hex));
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", IR_SCHEMA);
     cJSON_AddStringToObject(root, "connc_version", CONNC_VERSION_STRING);
@@ -348,57 +325,157 @@ static int build_metadata(ir *x, const storage *s, const cell_table *c, const sy
         return err_set(CONNC_ERR_FORMAT, "--provenance: not valid JSON");
     }
     cJSON_AddItemToObject(root, "source", src);
-    cJSON_AddItemToObject(root, "mapping", cJSON_Parse(m->json));
+    cJSON_AddItemToObject(root, "mapping", cJSON_Parse(s->map->json));
     cJSON *opt = cJSON_AddObjectToObject(root, "options");
     cJSON_AddNumberToObject(opt, "threshold", o->threshold);
     cJSON_AddBoolToObject(opt, "autapses", o->autapses);
     cJSON_AddStringToObject(opt, "inhibition", o->inhibition == INHIBITION_SYNAPSES ? "synapses" : "partners");
     cJSON_AddBoolToObject(opt, "skip_unknown", o->skip_unknown);
-    cJSON_AddItemToObject(root, "cells", cells_json(x, s, c, cells_hex));
-    cJSON_AddItemToObject(root, "synapses", synapses_json(x, syn, syn_hex));
-    cJSON_AddItemToObject(root, "layers", layers_json(x, m, o));
-    cJSON_AddItemToObject(root, "projections", projections_json(x, o));
-    cJSON_AddItemToObject(root, "type_matrix", type_matrix_json(x, s));
+    cJSON_AddItemToObject(root, "cells", cells_json(x, s, cells_hex));
+    cJSON_AddItemToObject(root, "synapses", synapses_json(x, s, syn, syn_hex));
+    cJSON_AddItemToObject(root, "layers", layers_json(x, s->map, o));
+    cJSON_AddItemToObject(root, "projections", projections_json(x, &s->d, o));
+    cJSON_AddItemToObject(root, "type_matrix", type_matrix_json(s));
     x->meta = cJSON_Print(root);
     cJSON_Delete(root);
     return x->meta ? CONNC_OK : err_set(CONNC_ERR_NOMEM, "out of memory for metadata");
 }
 
-/* ------------------------------------------------------------ driver */
+/* ------------------------------------------------------------ steps */
 
-int compile_column(const cell_table *c, const synapse_list *syn, const mapping *m,
-                   const compile_options *o, ir *x)
+int compile_begin(const cell_table *c, const mapping *m, const compile_options *o, int32_t *newpos, ir *x)
 {
     memset(x, 0, sizeof *x);
     if (o->threshold < 1) return err_set(CONNC_ERR_USAGE, "--threshold must be >= 1");
     storage *s = calloc(1, sizeof *s);
-    int32_t *newpos = malloc(c->n * sizeof *newpos);
-    int rc;
-    if (!s || !newpos) {
-        rc = err_set(CONNC_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
+    if (!s) return err_set(CONNC_ERR_NOMEM, "out of memory");
     x->storage = s;
     x->storage_free = storage_free;
-    CHECK(order_cells(c, m, s, newpos));
+    s->cells = c;
+    s->map = m;
+    s->opt = o;
+    TRY(order_cells(c, m, s, newpos));
     x->ncells = (int64_t)c->n;
     x->root_id = s->root_id;
     x->layer = s->layer;
     x->type = s->type;
     x->inhibitory = s->inhibitory;
     x->position = s->position;
-    CHECK(adjacency_build(x->ncells, newpos, syn->n, syn->pre, syn->post, syn->size, &s->adj));
-    x->adj = (ir_pattern){s->adj.n, s->adj.n, s->adj.nnz, s->adj.indptr, s->adj.indices};
-    x->count = s->adj.count;
-    x->size = s->adj.size;
-    CHECK(layer_ranges(s, x->ncells, m, x));
-    CHECK(build_layers(s, o, x));
-    CHECK(build_metadata(x, s, c, syn, m, o));
-    free(newpos);
+    return layer_ranges(s, x->ncells, m, x);
+}
+
+int compile_adjacency_begin(ir *x, int with_size, const char *dir)
+{
+    storage *s = x->storage;
+    const compile_options *o = s->opt;
+    TRY(adjacency_init(&s->adj, x->ncells, with_size, dir));
+    derive_setup u = {s->layer, s->type, s->inhibitory, x->layers, x->nlayers, s->ntypes,
+                      o->threshold, o->autapses, o->inhibition};
+    return derived_init(&s->d, &u, dir);
+}
+
+int compile_rows(ir *x, adj_entry *e, const int64_t *start, int64_t r0, int64_t r1, int exact)
+{
+    storage *s = x->storage;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t *b = start + (r - r0);
+        TRY(adjacency_add_row(&s->adj, e + b[0], (size_t)(b[1] - b[0]), exact));
+        TRY(derived_row(&s->d, r, s->adj.row_pre, s->adj.row_count, s->adj.row_n));
+    }
     return CONNC_OK;
+}
+
+/* Elements first.. of sp, or NULL when sp is on disk: the IR then reads
+ * array `name` from sp's file. */
+static const void *expose(storage *s, spill *sp, uint64_t first, const char *name)
+{
+    if (!sp->file) return sp->data ? (const char *)sp->data + first * sp->width : NULL;
+    ir_file_array *f = &s->files[s->nfiles++];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->file = sp->file;
+    f->offset = first * sp->width;
+    return NULL;
+}
+
+static void expose_mask(storage *s, mask *m, spill *sp, const char *name, ir_pattern *p)
+{
+    *p = (ir_pattern){m->nrows, m->ncols, m->nnz, m->indptr, NULL};
+    p->indices = expose(s, sp, m->first, name);
+}
+
+/* Points the IR at its arrays: in memory, or in scratch files. */
+static int expose_arrays(ir *x, storage *s)
+{
+    adjacency *a = &s->adj;
+    derived *d = &s->d;
+    if (!(s->files = calloc(3 + 2 * x->nlayers, sizeof *s->files))) return err_set(CONNC_ERR_NOMEM, "out of memory");
+    TRY(spill_flush(&a->indices));
+    TRY(spill_flush(&a->count));
+    TRY(spill_flush(&a->size));
+    TRY(spill_flush(&d->inter_indices));
+    TRY(spill_flush(&d->intra_indices));
+    x->adj = (ir_pattern){a->n, a->n, a->nnz, a->indptr, expose(s, &a->indices, 0, "adjacency/indices")};
+    x->count = expose(s, &a->count, 0, "adjacency/count");
+    /* as synapses_read has them: sizes only when there are synapses */
+    s->has_size = a->with_size && a->nnz > 0;
+    if (s->has_size) x->size = expose(s, &a->size, 0, "adjacency/size");
+    for (size_t l = 0; l < x->nlayers; l++) {
+        ir_layer *y = &x->layers[l];
+        char name[96];
+        snprintf(name, sizeof name, "layers/%s/inter/indices", y->name);
+        if (l > 0) expose_mask(s, &d->inter[l], &d->inter_indices, name, &y->inter);
+        snprintf(name, sizeof name, "layers/%s/intra/indices", y->name);
+        expose_mask(s, &d->intra[l], &d->intra_indices, name, &y->intra);
+        y->inhibition = d->inhibition[l];
+    }
+    x->files = s->files;
+    x->nfiles = s->nfiles;
+    return CONNC_OK;
+}
+
+int compile_finish(ir *x, const synapse_list *syn)
+{
+    storage *s = x->storage;
+    TRY(expose_arrays(x, s));
+    return build_metadata(x, s, syn);
+}
+
+/* ------------------------------------------------------------ driver */
+
+int compile_synapses(ir *x, const int32_t *newpos, const synapse_list *syn)
+{
+    int64_t *start = calloc((size_t)x->ncells + 1, sizeof *start);
+    adj_entry *bucket = malloc((syn->n ? syn->n : 1) * sizeof *bucket);
+    int rc;
+    if (!start || !bucket) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu synapses", syn->n);
+        goto fail;
+    }
+    CHECK(compile_adjacency_begin(x, syn->size != NULL, NULL));
+    adjacency_group(x->ncells, newpos, syn->n, syn->pre, syn->post, syn->size, bucket, start);
+    int exact = !syn->size || adjacency_sums_exact(syn->size, syn->n);
+    CHECK(compile_rows(x, bucket, start, 0, x->ncells, exact));
+    CHECK(compile_finish(x, syn));
 fail:
-    if (!x->storage) free(s);
+    free(start);
+    free(bucket);
+    return rc;
+}
+
+int compile_column(const cell_table *c, const synapse_list *syn, const mapping *m,
+                   const compile_options *o, ir *x)
+{
+    int32_t *newpos = malloc((c->n ? c->n : 1) * sizeof *newpos);
+    int rc;
+    memset(x, 0, sizeof *x);
+    if (!newpos) {
+        rc = err_set(CONNC_ERR_NOMEM, "out of memory for %zu cells", c->n);
+        goto fail;
+    }
+    CHECK(compile_begin(c, m, o, newpos, x));
+    CHECK(compile_synapses(x, newpos, syn));
+fail:
     free(newpos);
-    ir_free(x);
+    if (rc < 0) ir_free(x);
     return rc;
 }

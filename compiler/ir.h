@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define IR_SCHEMA "connc-ir/1"
 
@@ -29,6 +30,14 @@ typedef struct {
     const int32_t *inhibition; /* size entries */
 } ir_layer;
 
+/* An array of a compiled IR kept in a scratch file, not in memory (the
+ * out-of-core compile, stream.h): its pointer in the IR is NULL. */
+typedef struct {
+    char name[96];
+    FILE *file;
+    uint64_t offset;         /* of its bytes in file */
+} ir_file_array;
+
 typedef struct {
     char *meta;              /* metadata JSON text (owned) */
     int64_t ncells;
@@ -42,6 +51,8 @@ typedef struct {
     const double *size;      /* summed synapse size per entry, or NULL */
     size_t nlayers;
     ir_layer *layers;        /* owned */
+    const ir_file_array *files; /* arrays of a compiled IR in scratch files (in its storage) */
+    size_t nfiles;
     void *storage;           /* owned arrays of a compiled IR; NULL for one read from a file */
     void (*storage_free)(void *);
     connc_file *file;        /* the open file of an IR read from disk */

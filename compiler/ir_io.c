@@ -13,33 +13,48 @@
 
 #define NAME(buf, ...) (snprintf(buf, sizeof buf, __VA_ARGS__), buf)
 
-static int add_pattern(container_writer *w, const char *prefix, const ir_pattern *p)
+static const ir_file_array *file_array(const ir *x, const char *name)
+{
+    for (size_t i = 0; i < x->nfiles; i++)
+        if (strcmp(x->files[i].name, name) == 0) return &x->files[i];
+    return NULL;
+}
+
+/* Adds an array from memory, or from its scratch file when it is kept in one. */
+static int add(container_writer *w, const ir *x, const char *name, connc_dtype t, uint32_t ndim, const uint64_t *shape,
+               const void *data)
+{
+    const ir_file_array *f = file_array(x, name);
+    return f ? container_add_file(w, name, t, ndim, shape, f->file, f->offset) : container_add(w, name, t, ndim, shape, data);
+}
+
+static int add_pattern(container_writer *w, const ir *x, const char *prefix, const ir_pattern *p)
 {
     char name[128]; /* prefix (< 96) + suffix; container_add checks the final length */
     uint64_t np = (uint64_t)p->nrows + 1, nz = (uint64_t)p->nnz;
-    TRY(container_add(w, NAME(name, "%s/indptr", prefix), CONNC_I64, 1, &np, p->indptr));
-    TRY(container_add(w, NAME(name, "%s/indices", prefix), CONNC_I32, 1, &nz, p->indices));
+    TRY(add(w, x, NAME(name, "%s/indptr", prefix), CONNC_I64, 1, &np, p->indptr));
+    TRY(add(w, x, NAME(name, "%s/indices", prefix), CONNC_I32, 1, &nz, p->indices));
     return CONNC_OK;
 }
 
 static int add_arrays(container_writer *w, const ir *x)
 {
     uint64_t n = (uint64_t)x->ncells, n3[2] = {n, 3}, nz = (uint64_t)x->adj.nnz;
-    TRY(container_add(w, "cells/root_id", CONNC_U64, 1, &n, x->root_id));
-    TRY(container_add(w, "cells/layer", CONNC_I32, 1, &n, x->layer));
-    TRY(container_add(w, "cells/type", CONNC_I32, 1, &n, x->type));
-    TRY(container_add(w, "cells/inhibitory", CONNC_U8, 1, &n, x->inhibitory));
-    if (x->position) TRY(container_add(w, "cells/position", CONNC_F64, 2, n3, x->position));
-    TRY(add_pattern(w, "adjacency", &x->adj));
-    TRY(container_add(w, "adjacency/count", CONNC_I32, 1, &nz, x->count));
-    if (x->size) TRY(container_add(w, "adjacency/size", CONNC_F64, 1, &nz, x->size));
+    TRY(add(w, x, "cells/root_id", CONNC_U64, 1, &n, x->root_id));
+    TRY(add(w, x, "cells/layer", CONNC_I32, 1, &n, x->layer));
+    TRY(add(w, x, "cells/type", CONNC_I32, 1, &n, x->type));
+    TRY(add(w, x, "cells/inhibitory", CONNC_U8, 1, &n, x->inhibitory));
+    if (x->position) TRY(add(w, x, "cells/position", CONNC_F64, 2, n3, x->position));
+    TRY(add_pattern(w, x, "adjacency", &x->adj));
+    TRY(add(w, x, "adjacency/count", CONNC_I32, 1, &nz, x->count));
+    if (x->size || file_array(x, "adjacency/size")) TRY(add(w, x, "adjacency/size", CONNC_F64, 1, &nz, x->size));
     for (size_t l = 0; l < x->nlayers; l++) {
         const ir_layer *y = &x->layers[l];
         char name[96];
         uint64_t sz = (uint64_t)y->size;
-        if (l > 0) TRY(add_pattern(w, NAME(name, "layers/%s/inter", y->name), &y->inter));
-        TRY(add_pattern(w, NAME(name, "layers/%s/intra", y->name), &y->intra));
-        TRY(container_add(w, NAME(name, "layers/%s/inhibition", y->name), CONNC_I32, 1, &sz, y->inhibition));
+        if (l > 0) TRY(add_pattern(w, x, NAME(name, "layers/%s/inter", y->name), &y->inter));
+        TRY(add_pattern(w, x, NAME(name, "layers/%s/intra", y->name), &y->intra));
+        TRY(add(w, x, NAME(name, "layers/%s/inhibition", y->name), CONNC_I32, 1, &sz, y->inhibition));
     }
     return CONNC_OK;
 }

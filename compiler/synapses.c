@@ -12,20 +12,26 @@
 
 #define MAX_SYNAPSES (1ull << 31)
 
-/* What every row is read against: the columns, the cells, the policy. */
+/* What every row is read against: the columns, the cells, the policy, and
+ * where the synapses go when the table is read in chunks. */
 typedef struct {
     int pre, post, size, valid;
     const cell_table *cells;
     int skip_unknown;
+    const synapse_sink *sink; /* NULL: every synapse stays in the list */
+    size_t chunk;             /* with a sink: the list's synapses are handed over at this many */
+    int part;                 /* which part of a split table this reader reads */
 } syn_setup;
 
 /* Room in s for need synapses. */
-static int reserve(synapse_list *s, size_t *cap, size_t need, int with_size)
+static int reserve(const syn_setup *u, synapse_list *s, size_t *cap, size_t need)
 {
     if (need <= *cap) return CONNC_OK;
     if (need > MAX_SYNAPSES) return err_set(CONNC_ERR_LIMIT, "more than %llu synapses in the column", MAX_SYNAPSES);
+    int with_size = u->size >= 0;
     size_t n = *cap ? *cap : 1024; /* small first: many tables read are small */
     while (n < need) n *= 2;
+    if (u->sink && n > u->chunk) n = u->chunk;
     int32_t *a = realloc(s->pre, n * sizeof *a);
     if (a) s->pre = a;
     int32_t *b = realloc(s->post, n * sizeof *b);
@@ -62,6 +68,14 @@ static int read_size(table *t, const strview *f, int col, float *out)
     return CONNC_OK;
 }
 
+/* Hands the list's synapses to the sink and empties it (its counts stay). */
+static int hand_over(const syn_setup *u, synapse_list *s)
+{
+    TRY(u->sink->take(u->sink->ctx, u->part, s));
+    s->n = 0;
+    return CONNC_OK;
+}
+
 static int read_row(table *t, const syn_setup *u, const strview *f, synapse_list *s, size_t *cap)
 {
     s->rows++;
@@ -83,11 +97,12 @@ static int read_row(table *t, const syn_setup *u, const strview *f, synapse_list
                        "(use --skip-unknown to drop synapses that leave the column)", table_path(t),
                        (unsigned long long)table_where(t), table_colname(t, (size_t)col), sv_show(f[col], shown, sizeof shown));
     }
-    TRY(reserve(s, cap, s->n + 1, u->size >= 0));
+    TRY(reserve(u, s, cap, s->n + 1));
     s->pre[s->n] = pre;
     s->post[s->n] = post;
     if (u->size >= 0) TRY(read_size(t, f, u->size, &s->size[s->n]));
     s->n++;
+    if (u->sink && s->n == u->chunk) return hand_over(u, s);
     return CONNC_OK;
 }
 
@@ -137,10 +152,12 @@ static int half_main(void *arg)
     return 0;
 }
 
-/* Appends b's synapses and counts to a. */
-static int append(const syn_setup *u, synapse_list *a, size_t *cap, const synapse_list *b)
+/* Appends b's synapses and counts to a; with a sink, b's synapses are
+ * handed over first when they would overfill a. */
+static int append(const syn_setup *u, synapse_list *a, size_t *cap, synapse_list *b, const syn_setup *ub)
 {
-    TRY(reserve(a, cap, a->n + b->n, u->size >= 0));
+    if (u->sink && a->n + b->n > u->chunk) TRY(hand_over(ub, b));
+    TRY(reserve(u, a, cap, a->n + b->n));
     memcpy(a->pre + a->n, b->pre, b->n * sizeof *b->pre);
     memcpy(a->post + a->n, b->post, b->n * sizeof *b->post);
     if (u->size >= 0) memcpy(a->size + a->n, b->size, b->n * sizeof *b->size);
@@ -158,15 +175,21 @@ static int append(const syn_setup *u, synapse_list *a, size_t *cap, const synaps
  * one reader going through the file. */
 static int read_halves(const syn_setup *u, table *t, table *rest, synapse_list *s, size_t *cap, progress *bar)
 {
-    syn_half h = {.setup = u, .t = rest, .rc = -1};
+    syn_setup second = *u;
+    second.part = 1;
+    syn_half h = {.setup = &second, .t = rest, .rc = -1};
     atomic_init(&h.quit, 0);
     thrd_t thread;
     int threaded = thrd_create(&thread, half_main, &h) == thrd_success;
     int rc = read_rows(u, t, s, cap, bar, NULL);
     if (rc < 0) atomic_store(&h.quit, 1);
     if (threaded) thrd_join(thread, NULL);
-    if (rc == CONNC_OK && h.rc == CONNC_OK && table_stopped_at_split(t)) rc = append(u, s, cap, &h.s);
-    else if (rc == CONNC_OK) rc = read_rest(u, t, s, cap);
+    if (rc == CONNC_OK && h.rc == CONNC_OK && table_stopped_at_split(t)) {
+        rc = append(u, s, cap, &h.s, &second);
+    } else if (rc == CONNC_OK) {
+        if (u->sink) u->sink->drop(u->sink->ctx);
+        rc = read_rest(u, t, s, cap);
+    }
     synapses_free(&h.s);
     return rc;
 }
@@ -178,6 +201,12 @@ int synapses_read(const char *path, const cell_table *cells, int skip_unknown, s
 
 int synapses_read_split(const char *path, const cell_table *cells, int skip_unknown, uint64_t split_bytes,
                         synapse_list *s)
+{
+    return synapses_stream(path, cells, skip_unknown, split_bytes, NULL, s);
+}
+
+int synapses_stream(const char *path, const cell_table *cells, int skip_unknown, uint64_t split_bytes,
+                    const synapse_sink *sink, synapse_list *s)
 {
     memset(s, 0, sizeof *s);
     table *t = NULL, *rest = NULL;
@@ -191,13 +220,14 @@ int synapses_read_split(const char *path, const cell_table *cells, int skip_unkn
     }
     syn_setup u = {.pre = table_col(t, "pre_pt_root_id"), .post = table_col(t, "post_pt_root_id"),
                    .size = table_col(t, "size"), .valid = table_col(t, "valid"), .cells = cells,
-                   .skip_unknown = skip_unknown};
+                   .skip_unknown = skip_unknown, .sink = sink, .chunk = sink ? sink->chunk : 0};
     if (u.pre < 0 || u.post < 0) {
         rc = err_set(CONNC_ERR_FORMAT, "%s:1: missing column '%s' (a synapse table needs pre_pt_root_id and post_pt_root_id)",
                      path, u.pre < 0 ? "pre_pt_root_id" : "post_pt_root_id");
         goto fail;
     }
     CHECK(table_split(t, split_bytes, &rest));
+    if (rest && sink) u.chunk = sink->chunk / 2; /* each part's list holds half */
     /* the halves go at about the same pace: the bar follows the first one */
     progress_begin(&bar, "synapses", "B", table_bytes_total(t));
     CHECK(rest ? read_halves(&u, t, rest, s, &cap, &bar) : read_rows(&u, t, s, &cap, &bar, NULL));

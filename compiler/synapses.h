@@ -31,4 +31,23 @@ int synapses_read_split(const char *path, const cell_table *cells, int skip_unkn
                         synapse_list *out);
 void synapses_free(synapse_list *s);
 
+/* A table larger than memory is read in chunks, each handed to a sink. */
+typedef struct {
+    size_t chunk;     /* synapses per chunk, >= 2 */
+    /* Takes (copies out) the s->n synapses of s.  A table read in two
+     * threads (as synapses_read does) hands over chunks of chunk / 2 from
+     * each, part 0 and part 1, possibly at the same time. */
+    int (*take)(void *ctx, int part, const synapse_list *s);
+    /* Forgets every chunk part 1 handed over: its rows are read again as
+     * part 0 (after a split inside a quoted field or an error). */
+    void (*drop)(void *ctx);
+    void *ctx;
+} synapse_sink;
+
+/* synapses_read_split, but the synapses go to sink in chunks: those that
+ * did not fill a chunk (at most sink->chunk) are left in *out, whose counts
+ * (rows, skipped_unknown, skipped_invalid) are those of the whole table. */
+int synapses_stream(const char *path, const cell_table *cells, int skip_unknown, uint64_t split_bytes,
+                    const synapse_sink *sink, synapse_list *out);
+
 #endif

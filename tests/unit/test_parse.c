@@ -82,6 +82,27 @@ TEST(parse_u64_rejects)
     EXPECT(v == 123);
 }
 
+TEST(parse_size_suffixes)
+{
+    uint64_t v;
+    EXPECT_EQ_INT(parse_size(S("4096"), &v), 0);
+    EXPECT(v == 4096);
+    EXPECT_EQ_INT(parse_size(S("512M"), &v), 0);
+    EXPECT(v == 512ull << 20);
+    EXPECT_EQ_INT(parse_size(S("2G"), &v), 0);
+    EXPECT(v == 2ull << 30);
+    EXPECT_EQ_INT(parse_size(S("3k"), &v), 0);
+    EXPECT(v == 3072);
+    EXPECT_EQ_INT(parse_size(S("1t"), &v), 0);
+    EXPECT(v == 1ull << 40);
+    EXPECT_EQ_INT(parse_size(S("16777215T"), &v), 0);
+    EXPECT(v == 16777215ull << 40);
+    EXPECT_EQ_INT(parse_size(S("16777216T"), &v), -2); /* 2^64 */
+    EXPECT_EQ_INT(parse_size(S("99999999999999999999"), &v), -2);
+    static const char *bad[] = {"", "G", "2X", "2GB", "-1G", "1.5G", "G2", "2 G B", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) EXPECT_EQ_INT(parse_size(S(bad[i]), &v), -1);
+}
+
 TEST(parse_i64_bounds)
 {
     int64_t v = 0;

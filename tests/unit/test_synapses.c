@@ -1,6 +1,7 @@
 /* test_synapses.c: a synapse table read in two threads (compiler/synapses.c,
  * table_split in table.c) gives what one reader gives: the same list, the
- * same IR, the same first error with its line. */
+ * same IR, the same first error with its line; read in chunks handed to a
+ * sink, the same synapses. */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 #include "connc.h"
@@ -133,5 +134,94 @@ TEST(synapses_split_error_lines)
     write_table("both.csv", 60, 0, both, &line);
     snprintf(want, sizeof want, "both.csv:%d: field 'pre_pt_root_id'", line);
     EXPECT_ERR(synapses_read_split(tmp_path("both.csv"), &c, 1, 0, &s), CONNC_ERR_FORMAT, want);
+    cells_free(&c);
+}
+
+/* ------------------------------------------------------------ in chunks */
+
+typedef struct {
+    int32_t pre, post;
+    float size;
+} triple;
+
+/* A sink that keeps what it takes, per part. */
+typedef struct {
+    triple *got[2];
+    size_t n[2];
+    int drops;
+} recorder;
+
+static int record(void *ctx, int part, const synapse_list *s)
+{
+    recorder *r = ctx;
+    triple *t = realloc(r->got[part], (r->n[part] + s->n) * sizeof *t);
+    if (!t) return CONNC_ERR_NOMEM;
+    for (size_t k = 0; k < s->n; k++) t[r->n[part] + k] = (triple){s->pre[k], s->post[k], s->size[k]};
+    r->got[part] = t;
+    r->n[part] += s->n;
+    return CONNC_OK;
+}
+
+static void forget(void *ctx)
+{
+    recorder *r = ctx;
+    r->n[1] = 0;
+    r->drops++;
+}
+
+static int cmp_triple(const void *a, const void *b)
+{
+    const triple *x = a, *y = b;
+    if (x->pre != y->pre) return x->pre < y->pre ? -1 : 1;
+    if (x->post != y->post) return x->post < y->post ? -1 : 1;
+    return (x->size > y->size) - (x->size < y->size);
+}
+
+/* What the sink kept and what was left in rest, sorted, equals s sorted. */
+static int same_synapses(const recorder *r, const synapse_list *rest, const synapse_list *s)
+{
+    size_t n = r->n[0] + r->n[1] + rest->n, k = 0;
+    triple *all = malloc((n + 1) * sizeof *all), *want = malloc((s->n + 1) * sizeof *want);
+    for (int part = 0; part < 2; part++)
+        for (size_t i = 0; i < r->n[part]; i++) all[k++] = r->got[part][i];
+    for (size_t i = 0; i < rest->n; i++) all[k++] = (triple){rest->pre[i], rest->post[i], rest->size[i]};
+    for (size_t i = 0; i < s->n; i++) want[i] = (triple){s->pre[i], s->post[i], s->size[i]};
+    qsort(all, n, sizeof *all, cmp_triple);
+    qsort(want, s->n, sizeof *want, cmp_triple);
+    int same = n == s->n && !memcmp(all, want, n * sizeof *all);
+    free(all);
+    free(want);
+    return same;
+}
+
+/* In chunks, read in one thread and in two: the same synapses and counts
+ * as one list, also where the split falls inside a quoted field (the second
+ * part's chunks are dropped and its rows read again). */
+TEST(synapses_stream_chunks_split_and_drop)
+{
+    cell_table c;
+    const int none[2] = {-1, -1};
+    int drops = 0;
+    EXPECT_EQ_INT(cells_read(TINY_CELLS, &c), 0);
+    for (int pad = 0; pad < 80; pad++) {
+        const char *p = write_table("chunks.csv", 60, pad, none, NULL);
+        synapse_list one, rest;
+        EXPECT_EQ_INT(synapses_read_split(p, &c, 1, ONE_READER, &one), 0);
+        for (int split = 0; split < 2; split++) {
+            recorder r = {{NULL, NULL}, {0, 0}, 0};
+            synapse_sink sink = {4, record, forget, &r};
+            EXPECT_EQ_INT(synapses_stream(p, &c, 1, split ? 0 : ONE_READER, &sink, &rest), 0);
+            EXPECT(rest.n < 4 && r.n[0] > 0 && (split || (r.n[1] == 0 && r.drops == 0)));
+            EXPECT(rest.rows == one.rows && rest.skipped_unknown == one.skipped_unknown &&
+                   rest.skipped_invalid == one.skipped_invalid);
+            EXPECT(same_synapses(&r, &rest, &one));
+            drops += r.drops;
+            free(r.got[0]);
+            free(r.got[1]);
+            synapses_free(&rest);
+        }
+        synapses_free(&one);
+    }
+    EXPECT(drops > 0);
     cells_free(&c);
 }
