@@ -27,8 +27,6 @@
 
 #include "real.h"
 
-#include <stddef.h>
-
 /* Joins the job (MPI_Init_thread); a no-op without MPI, where a launch as
  * one of several MPI ranks is refused (each would train alone and overwrite
  * the others' files). */
