@@ -204,6 +204,23 @@ typedef struct {
     const char *title, *xlabel;
 } hist_spec;
 
+/* The plot area of a HIST_W x HIST_H panel whose title sits at (x0, y0). */
+static svg_plot panel_area(double x0, double y0, double xlo, double xhi, double yhi)
+{
+    return (svg_plot){.x = x0 + 50, .y = y0 + 16, .w = HIST_W - 60, .h = HIST_H - 60, .x0 = xlo, .x1 = xhi,
+                      .y0 = 0, .y1 = yhi};
+}
+
+/* Axes with a tick step of whole numbers on y, and the x-axis title. */
+static void panel_axes(svg *s, svg_plot *p, int xflags, const char *xlabel)
+{
+    svg_ticks xt, yt;
+    svg_linear_ticks(&p->x0, &p->x1, 5, xflags, &xt);
+    svg_linear_ticks(&p->y0, &p->y1, 4, SVG_TICKS_EXPAND | SVG_TICKS_INTEGER, &yt);
+    svg_axes(s, p, &xt, &yt);
+    svg_text(s, p->x + p->w / 2, p->y + p->h + 38, SVG_AXIS_TITLE " text-anchor=\"middle\"", xlabel);
+}
+
 /* BINS equal bins over the values' range; each bar's height its count. */
 static void histogram(svg *s, const double *v, long n, const hist_spec *hs, double x0, double y0)
 {
@@ -221,17 +238,12 @@ static void histogram(svg *s, const double *v, long n, const hist_spec *hs, doub
         count[k < BINS ? k : BINS - 1]++;
     }
     for (int k = 0; k < BINS; k++) top = count[k] > top ? count[k] : top;
-    svg_plot p = {.x = x0 + 50, .y = y0 + 16, .w = HIST_W - 60, .h = HIST_H - 60, .x0 = lo, .x1 = lo + BINS * width,
-                  .y0 = 0, .y1 = (double)top};
-    svg_ticks xt, yt;
-    svg_linear_ticks(&p.x0, &p.x1, 5, 0, &xt);
-    svg_linear_ticks(&p.y0, &p.y1, 4, SVG_TICKS_EXPAND | SVG_TICKS_INTEGER, &yt);
-    svg_axes(s, &p, &xt, &yt);
+    svg_plot p = panel_area(x0, y0, lo, lo + BINS * width, (double)top);
+    panel_axes(s, &p, 0, hs->xlabel);
     for (int k = 0; k < BINS; k++) {
         double a = svg_px(&p, lo + k * width), b = svg_px(&p, lo + (k + 1) * width), y = svg_py(&p, (double)count[k]);
         if (count[k]) svg_rect(s, a, y, b - a, p.y + p.h - y, "fill=\"" INK "\" fill-opacity=\"0.75\"");
     }
-    svg_text(s, p.x + p.w / 2, p.y + p.h + 38, SVG_AXIS_TITLE " text-anchor=\"middle\"", hs->xlabel);
 }
 
 /* In-degree (stored entries per row), out-degree (per column), and the
@@ -301,18 +313,13 @@ static void inhibition_panel(svg *s, const ir_layer *L, int32_t *sorted, double 
     long nonzero = 0;
     for (int64_t i = 0; i < L->size; i++) nonzero += sorted[i] > 0;
     svg_textf(s, x0, y0, SVG_PANEL_TITLE, "%s: %ld of %lld cells with I > 0", L->name, nonzero, (long long)L->size);
-    svg_plot p = {.x = x0 + 50, .y = y0 + 16, .w = HIST_W - 60, .h = HIST_H - 60, .x0 = 0, .x1 = (double)L->size,
-                  .y0 = 0, .y1 = L->size ? sorted[0] : 1};
-    svg_ticks xt, yt;
-    svg_linear_ticks(&p.x0, &p.x1, 5, SVG_TICKS_INTEGER, &xt);
-    svg_linear_ticks(&p.y0, &p.y1, 4, SVG_TICKS_EXPAND | SVG_TICKS_INTEGER, &yt);
-    svg_axes(s, &p, &xt, &yt);
+    svg_plot p = panel_area(x0, y0, 0, (double)L->size, L->size ? sorted[0] : 1);
+    panel_axes(s, &p, SVG_TICKS_INTEGER, "cells, by rank");
     double bar = p.w / (double)(L->size ? L->size : 1);
     for (int64_t i = 0; i < L->size && sorted[i] > 0; i++) {
         double y = svg_py(&p, sorted[i]);
         svg_rect(s, svg_px(&p, (double)i), y, bar, p.y + p.h - y, "fill=\"#b23a48\" fill-opacity=\"0.8\"");
     }
-    svg_text(s, p.x + p.w / 2, p.y + p.h + 38, SVG_AXIS_TITLE " text-anchor=\"middle\"", "cells, by rank");
 }
 
 static int plot_inhibition(const ir *x, const char *dir)

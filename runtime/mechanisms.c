@@ -156,19 +156,17 @@ void mech_take_activity(network *net, long steps, double *rejuvenated, double *d
                         double *crystallised)
 {
     mechanisms *m = &net->mech;
-    double per_step = (double)target_weights(net) * (double)(steps > 0 ? steps : 1);
+    double targets = (double)target_weights(net), per_step = targets * (double)(steps > 0 ? steps : 1);
     *rejuvenated = (double)m->rejuvenated / per_step;
     *damped = (double)m->damped / per_step;
     *zeroed = (double)m->zeroed / per_step;
     m->rejuvenated = m->damped = m->zeroed = 0;
-    long slow = 0, n = 0;
+    long slow = 0;
     for (int k = 0; net->hp.crystallise_on && k < net->nproj; k++) {
-        if (!mech_targets(net, k)) continue;
         const projection *p = &net->proj[k];
-        for (long i = 0; i < p->n; i++) slow += m->factor[p->offset + i] < (real)0.01;
-        n += p->n;
+        for (long i = 0; mech_targets(net, k) && i < p->n; i++) slow += m->factor[p->offset + i] < (real)0.01;
     }
-    *crystallised = n ? (double)slow / (double)n : 0;
+    *crystallised = targets > 0 ? (double)slow / targets : 0;
 }
 
 /* After a bio layer's backward: its units' activations h and the gradient at
